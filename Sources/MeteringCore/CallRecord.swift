@@ -1,0 +1,111 @@
+/// How a call ended, from the caller's point of view (DESIGN.md).
+public enum Disposition: String, Sendable, CaseIterable, Codable {
+    case answered, busy
+    case noAnswer = "no_answer"
+    case cancelled, rejected, redirected, congestion, failed
+
+    /// The disposition of a call whose caller received `status` as the final
+    /// response to its INVITE. `sawProgress` tells whether an 18x preceded it
+    /// (a 487 after ringing is `no_answer`, before any 18x `cancelled`).
+    public static func classify(finalStatus status: Int, sawProgress: Bool) -> Disposition {
+        switch status {
+        case 200..<300: return .answered
+        case 300..<400: return .redirected
+        case 486, 600: return .busy
+        case 408, 480: return .noAnswer
+        case 487: return sawProgress ? .noAnswer : .cancelled
+        case 401, 402, 403, 407, 603: return .rejected
+        case 500, 503, 504: return .congestion
+        default: return .failed
+        }
+    }
+}
+
+public enum Direction: String, Sendable, Codable {
+    case outbound, inbound, unknown
+}
+
+public enum EndedBy: String, Sendable, Codable {
+    case caller, callee, timeout
+}
+
+/// Conditions a biller must know about a record. Closed set, stable names.
+public enum CallFlag: String, Sendable, CaseIterable, Comparable, Codable {
+    case authChallenged = "auth_challenged"
+    case retransmissions
+    case noBye = "no_bye"
+    case sessionExpired = "session_expired"
+    case maxDuration = "max_duration"
+    case endOfInput = "end_of_input"
+    case noFinalResponse = "no_final_response"
+    case truncated
+    case forked
+    case earlyMediaOnly = "early_media_only"
+    case noTimestamp = "no_timestamp"
+    case reordered
+    case byeWithoutAnswer = "bye_without_answer"
+
+    public static func < (lhs: CallFlag, rhs: CallFlag) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// One call as the agent saw it: the wire contract of DESIGN.md.
+public struct CallRecord: Sendable, Hashable {
+    public var id: String
+    public var profile: String?
+    public var direction: Direction
+    public var callID: String
+    public var fromTag: String
+    public var toTag: String?
+    public var caller: String
+    public var callee: String
+    public var setupTime: Timestamp
+    public var progressTime: Timestamp?
+    public var answerTime: Timestamp?
+    public var endTime: Timestamp
+    public var durationMs: Int64
+    public var disposition: Disposition
+    public var finalStatus: Int?
+    public var endedBy: EndedBy?
+    public var flags: [CallFlag]
+    /// Optional keys.
+    public var q850Cause: Int?
+    public var pddMs: Int64?
+    public var source: String?
+
+    public init(
+        id: String, profile: String?, direction: Direction, callID: String, fromTag: String, toTag: String?,
+        caller: String, callee: String, setupTime: Timestamp, progressTime: Timestamp?, answerTime: Timestamp?,
+        endTime: Timestamp, durationMs: Int64, disposition: Disposition, finalStatus: Int?, endedBy: EndedBy?,
+        flags: [CallFlag], q850Cause: Int? = nil, pddMs: Int64? = nil, source: String? = nil
+    ) {
+        self.id = id
+        self.profile = profile
+        self.direction = direction
+        self.callID = callID
+        self.fromTag = fromTag
+        self.toTag = toTag
+        self.caller = caller
+        self.callee = callee
+        self.setupTime = setupTime
+        self.progressTime = progressTime
+        self.answerTime = answerTime
+        self.endTime = endTime
+        self.durationMs = durationMs
+        self.disposition = disposition
+        self.finalStatus = finalStatus
+        self.endedBy = endedBy
+        self.flags = flags
+        self.q850Cause = q850Cause
+        self.pddMs = pddMs
+        self.source = source
+    }
+}
+
+extension CallRecord {
+    /// The deterministic record id of DESIGN.md: MD5 over (profile, Call-ID,
+    /// From tag, first INVITE time), hex. Same input, same id.
+    public static func makeID(profile: String?, callID: String, fromTag: String, setupTime: Timestamp) -> String {
+        let key = "\(profile ?? "")\u{1F}\(callID)\u{1F}\(fromTag)\u{1F}\(setupTime.microseconds)"
+        return Digest.md5Hex(Array(key.utf8))
+    }
+}

@@ -1,0 +1,96 @@
+import MeteringCore
+
+/// Asterisk PJSIP logger: `<--- Received SIP request (612 bytes) from
+/// UDP:198.51.100.7:5060 --->` or `<--- Transmitting SIP response (N bytes)
+/// to UDP:… --->`, then the raw message. The marker has no time; when the
+/// Asterisk logger put a prefix before it (`[Nov 23 10:15:02]` or
+/// `[2026-11-23 10:15:02.123]`), that is the time, else the record is
+/// flagged as having none. A new logger line ends the message.
+struct AsteriskDialect: TextDialect {
+    private var inRecord = false
+    private var clock: LocalTimeConverter
+    private let year: Int64
+
+    init(clock: LocalTimeConverter, year: Int64) {
+        self.clock = clock
+        self.year = year
+    }
+
+    static func isRecordStart(_ line: ArraySlice<UInt8>) -> Bool {
+        guard let marker = markerStart(line) else { return false }
+        let rest = LineScan.string(line[marker...])
+        return rest.hasPrefix("<--- Received SIP") || rest.hasPrefix("<--- Transmitting SIP")
+    }
+
+    private static func markerStart(_ line: ArraySlice<UInt8>) -> Int? {
+        let marker: [UInt8] = Array("<--- ".utf8)
+        guard line.count >= marker.count else { return nil }
+        var i = line.startIndex
+        while i + marker.count <= line.endIndex {
+            if line[i] == 0x3C, line[i..<(i + marker.count)].elementsEqual(marker) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    mutating func classify(_ line: ArraySlice<UInt8>) -> TextLineAction {
+        if Self.isRecordStart(line), let marker = Self.markerStart(line) {
+            inRecord = true
+            var meta = TextRecordMeta()
+            meta.time = prefixTime(LineScan.string(line[line.startIndex..<marker]))
+            meta.timeMissing = meta.time == nil
+            let text = LineScan.string(line[marker...])
+            let words = text.split(separator: " ")
+            if let dirIndex = words.firstIndex(where: { $0 == "from" || $0 == "to" }), dirIndex + 1 < words.count {
+                let addr = words[dirIndex + 1]
+                if let colon = addr.firstIndex(of: ":") {
+                    meta.transport = LineScan.transport(addr[..<colon])
+                    let remote = LineScan.endpoint(addr[addr.index(after: colon)...])
+                    if words[dirIndex] == "from" { meta.source = remote } else { meta.destination = remote }
+                }
+            }
+            return .begin(meta)
+        }
+        guard inRecord else { return .skip }
+        if line.first == UInt8(ascii: "["), LineScan.string(line.prefix(40)).contains("] ") {
+            inRecord = false
+            return .end
+        }
+        return .message
+    }
+
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    /// Parses the logger prefix `[2026-11-23 10:15:02.123]` or `[Nov 23 10:15:02]`.
+    private mutating func prefixTime(_ prefix: String) -> Timestamp? {
+        guard let open = prefix.firstIndex(of: "["), let close = prefix.firstIndex(of: "]"), open < close else { return nil }
+        let inner = prefix[prefix.index(after: open)..<close]
+        if let (ts, hasZone) = Timestamp.parseRFC3339(inner) {
+            if hasZone { return ts }
+            let s = Array(inner.utf8)
+            guard let y = LineScan.number(s, 0, 4), let mo = LineScan.number(s, 5, 2), let d = LineScan.number(s, 8, 2),
+                  let h = LineScan.number(s, 11, 2), let mi = LineScan.number(s, 14, 2), let sec = LineScan.number(s, 17, 2)
+            else { return ts }
+            var micros: Int64 = 0
+            if s.count > 20, s[19] == UInt8(ascii: ".") {
+                let frac = s[20...].prefix(while: { $0 >= 48 && $0 <= 57 }).prefix(6)
+                micros = (LineScan.number(Array(frac), 0, frac.count) ?? 0) * Int64([1, 100_000, 10_000, 1000, 100, 10, 1][frac.count])
+            }
+            return clock.timestamp(year: y, month: mo, day: d, hour: h, minute: mi, second: sec, microsecond: micros)
+        }
+        let words = inner.split(separator: " ")
+        guard words.count >= 3, let month = Self.months.firstIndex(of: String(words[0])), let day = Int64(words[1]) else {
+            return nil
+        }
+        let t = Array(words[2].utf8)
+        guard let h = LineScan.number(t, 0, 2), let mi = LineScan.number(t, 3, 2), let s = LineScan.number(t, 6, 2) else {
+            return nil
+        }
+        var micros: Int64 = 0
+        if t.count > 9, t[8] == UInt8(ascii: ".") {
+            let frac = t[9...].prefix(6)
+            micros = (LineScan.number(Array(frac), 0, frac.count) ?? 0) * Int64([1, 100_000, 10_000, 1000, 100, 10, 1][frac.count])
+        }
+        return clock.timestamp(year: year, month: Int64(month + 1), day: day, hour: h, minute: mi, second: s, microsecond: micros)
+    }
+}

@@ -1,0 +1,69 @@
+/// Splits a byte source into lines (without their LF or CRLF), bounded:
+/// a line longer than `maxLine` is cut there and reported as overlong, so a
+/// 10 MB header line never sits in memory whole.
+final class LineReader {
+    struct Line {
+        var bytes: ArraySlice<UInt8>
+        /// Byte offset of the line's first byte in the (decompressed) input.
+        var offset: Int64
+        var overlong: Bool
+    }
+
+    private let source: ByteSource
+    private let maxLine: Int
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var bufferOffset: Int64 = 0
+    private var eof = false
+    private var skippingOverlong = false
+
+    init(source: ByteSource, maxLine: Int = 256 * 1024) {
+        self.source = source
+        self.maxLine = maxLine
+    }
+
+    func next() throws(CaptureError) -> Line? {
+        while true {
+            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+                var end = nl
+                if end > start, buffer[end - 1] == 0x0D { end -= 1 }
+                let line = Line(bytes: buffer[start..<end], offset: bufferOffset + Int64(start), overlong: false)
+                start = nl + 1
+                if skippingOverlong {
+                    skippingOverlong = false
+                    continue
+                }
+                return line
+            }
+            let pending = buffer.count - start
+            if pending >= maxLine {
+                // Cut the line: report its head once, then discard up to the next LF.
+                let line = Line(bytes: buffer[start..<(start + maxLine)], offset: bufferOffset + Int64(start), overlong: true)
+                let wasSkipping = skippingOverlong
+                bufferOffset += Int64(buffer.count)
+                buffer = []
+                start = 0
+                skippingOverlong = true
+                if !wasSkipping { return line }
+                continue
+            }
+            if eof {
+                guard pending > 0 else { return nil }
+                let line = Line(bytes: buffer[start...], offset: bufferOffset + Int64(start), overlong: false)
+                start = buffer.count
+                if skippingOverlong {
+                    skippingOverlong = false
+                    return nil
+                }
+                return line
+            }
+            if start > 0 {
+                buffer.removeFirst(start)
+                bufferOffset += Int64(start)
+                start = 0
+            }
+            let chunk = try source.read(max: 256 * 1024)
+            if chunk.isEmpty { eof = true } else { buffer.append(contentsOf: chunk) }
+        }
+    }
+}

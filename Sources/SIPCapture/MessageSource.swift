@@ -1,0 +1,8 @@
+/// A reader that yields framed SIP messages from one input, in file order.
+public protocol MessageSource: AnyObject {
+    var path: String { get }
+    var stats: CaptureStats { get }
+    /// The next message, or nil at the end. Throws only when the input is
+    /// unusable from here on (the messages already read stay valid).
+    func next() throws(CaptureError) -> CapturedMessage?
+}

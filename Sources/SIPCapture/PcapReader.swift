@@ -1,0 +1,152 @@
+import MeteringCore
+internal import CPcap
+internal import CSIPSupport
+
+/// Reads pcap and pcapng files (plain or gzip) through libpcap and yields
+/// the SIP messages carried over UDP and TCP, IPv4 (with fragments
+/// reassembled) and IPv6.
+public final class PcapReader: MessageSource {
+    public let path: String
+    public private(set) var stats = CaptureStats()
+    private var handle: OpaquePointer?
+    private let link: PacketDecoder.LinkType
+    private var packetNumber: Int64 = 0
+    private var fragments = IPv4Reassembler()
+    private var tcp = TCPReassembler()
+    private var queue: [CapturedMessage] = []
+    private var queueIndex = 0
+    private var finished = false
+
+    init(path: String) throws(CaptureError) {
+        self.path = path
+        guard let file = sipm_gzfopen(path) else {
+            throw .unreadable(path: path, reason: "cannot open")
+        }
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let p = pcap_fopen_offline(file, &errbuf) else {
+            fclose(file)
+            let reason = String(decoding: errbuf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw .corrupt(path: path, position: "offset 0", reason: reason)
+        }
+        let dlt = pcap_datalink(p)
+        guard let link = PacketDecoder.LinkType(rawValue: dlt) else {
+            pcap_close(p)
+            throw .corrupt(path: path, position: "offset 0", reason: "unsupported link type \(dlt)")
+        }
+        self.handle = p
+        self.link = link
+    }
+
+    deinit {
+        if let handle { pcap_close(handle) }
+    }
+
+    public func next() throws(CaptureError) -> CapturedMessage? {
+        while true {
+            if queueIndex < queue.count {
+                let message = queue[queueIndex]
+                queueIndex += 1
+                return message
+            }
+            queue.removeAll(keepingCapacity: true)
+            queueIndex = 0
+            guard !finished, let handle else { return nil }
+            var header: UnsafeMutablePointer<pcap_pkthdr>?
+            var data: UnsafePointer<UInt8>?
+            let rc = pcap_next_ex(handle, &header, &data)
+            if rc == 1, let header, let data {
+                packetNumber += 1
+                stats.units += 1
+                let h = header.pointee
+                let time = Timestamp(seconds: Int64(h.ts.tv_sec), microseconds: Int64(h.ts.tv_usec))
+                decode(UnsafeRawBufferPointer(start: data, count: Int(h.caplen)), time: time)
+            } else if rc == 0 {
+                continue
+            } else {
+                finished = true
+                stats.malformed += tcp.openFlowMalformed
+                if rc == -1 {
+                    let reason = String(cString: pcap_geterr(handle))
+                    stats.warn("\(path): after packet \(packetNumber): \(reason); the rest of the file is unreadable")
+                    if packetNumber == 0 {
+                        throw .corrupt(path: path, position: "packet 1", reason: reason)
+                    }
+                }
+            }
+        }
+    }
+
+    private func decode(_ frame: UnsafeRawBufferPointer, time: Timestamp) {
+        guard let ipStart = PacketDecoder.ipStart(frame, link: link), let ip = PacketDecoder.ip(frame, at: ipStart) else {
+            stats.nonSIP += 1
+            return
+        }
+        if let fragment = ip.fragment {
+            let bytes = Array(UnsafeRawBufferPointer(rebasing: frame[ip.payload]))
+            guard let whole = fragments.add(ip, fragment: fragment, bytes: bytes, at: time) else { return }
+            stats.fragmentsReassembled += 1
+            whole.withUnsafeBytes { transport(ip, $0, time: time) }
+            return
+        }
+        transport(ip, UnsafeRawBufferPointer(rebasing: frame[ip.payload]), time: time)
+    }
+
+    private func transport(_ ip: PacketDecoder.IPPacket, _ b: UnsafeRawBufferPointer, time: Timestamp) {
+        switch ip.proto {
+        case 17:
+            guard b.count >= 8 else { stats.nonSIP += 1; return }
+            var src = ip.source, dst = ip.destination
+            src.port = PacketDecoder.be16(b, 0)
+            dst.port = PacketDecoder.be16(b, 2)
+            let payload = UnsafeRawBufferPointer(rebasing: b[8...])
+            datagram(payload, src: src, dst: dst, time: time)
+        case 6:
+            guard b.count >= 20 else { stats.nonSIP += 1; return }
+            var src = ip.source, dst = ip.destination
+            src.port = PacketDecoder.be16(b, 0)
+            dst.port = PacketDecoder.be16(b, 2)
+            let seq = PacketDecoder.be32(b, 4)
+            let dataOffset = Int(b[12] >> 4) * 4
+            guard dataOffset >= 20, dataOffset <= b.count else { stats.malformed += 1; return }
+            var framed: [[UInt8]] = []
+            tcp.add(
+                key: .init(source: src, destination: dst), seq: seq, flags: b[13],
+                payload: UnsafeRawBufferPointer(rebasing: b[dataOffset...]), time: time, into: &framed
+            )
+            for bytes in framed {
+                enqueue(bytes, truncated: false, src: src, dst: dst, transport: .tcp, time: time)
+            }
+        default:
+            stats.nonSIP += 1
+        }
+    }
+
+    private func datagram(_ payload: UnsafeRawBufferPointer, src: Endpoint, dst: Endpoint, time: Timestamp) {
+        var p = payload
+        // Keep-alives and leading CRLF (RFC 5626 §4.4.1).
+        var skip = 0
+        while skip < p.count, p[skip] == 0x0D || p[skip] == 0x0A { skip += 1 }
+        p = UnsafeRawBufferPointer(rebasing: p[skip...])
+        guard p.count >= 8, SIPBytes.looksLikeStartLine(p) else {
+            stats.nonSIP += 1
+            return
+        }
+        guard let (bytes, truncated) = SIPBytes.fitToContentLength(Array(p)) else {
+            stats.malformed += 1
+            stats.warn("\(path): packet \(packetNumber): absurd Content-Length, message skipped")
+            return
+        }
+        enqueue(bytes, truncated: truncated, src: src, dst: dst, transport: .udp, time: time)
+    }
+
+    private func enqueue(_ bytes: [UInt8], truncated: Bool, src: Endpoint, dst: Endpoint, transport: TransportProtocol, time: Timestamp) {
+        stats.messages += 1
+        if truncated { stats.truncatedMessages += 1 }
+        queue.append(
+            CapturedMessage(
+                time: time, bytes: bytes, source: src, destination: dst, transport: transport, truncated: truncated,
+                position: packetNumber
+            )
+        )
+    }
+}

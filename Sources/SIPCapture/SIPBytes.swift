@@ -1,0 +1,122 @@
+/// Byte-level facts about SIP messages needed before libosip2 sees them:
+/// where the headers end, what Content-Length says, whether a buffer starts
+/// like a SIP message. libosip2 parses exactly one message and cannot say
+/// how many bytes it used, so framing happens here (RFC 3261 §18.3).
+enum SIPBytes {
+    /// Larger bodies are treated as corrupt framing, not as messages.
+    static let maxContentLength = 1 << 20
+    static let maxHeaderBytes = 64 * 1024
+
+    /// `SIP/2.0 ` or `METHOD SP` (upper-case token of 2–16 letters) at `i`.
+    static func looksLikeStartLine(_ b: UnsafeRawBufferPointer, at i: Int = 0) -> Bool {
+        let n = b.count - i
+        guard n >= 8 else { return false }
+        if b[i] == 0x53, b[i + 1] == 0x49, b[i + 2] == 0x50, b[i + 3] == 0x2F, b[i + 4] == 0x32 { return true }
+        var j = i
+        while j < b.count, j - i < 17, b[j] >= 0x41, b[j] <= 0x5A { j += 1 }
+        return j - i >= 3 && j < b.count && b[j] == 0x20
+    }
+
+    static func looksLikeStartLine(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { looksLikeStartLine($0) }
+    }
+
+    /// Index just past the blank line ending the headers (CRLFCRLF or LFLF).
+    static func headerEnd(_ b: UnsafeRawBufferPointer, from: Int = 0, limit: Int? = nil) -> Int? {
+        let end = min(b.count, limit ?? b.count)
+        var i = from
+        while i + 1 < end {
+            if b[i] == 0x0A {
+                if b[i + 1] == 0x0A { return i + 2 }
+                if b[i + 1] == 0x0D, i + 2 < end, b[i + 2] == 0x0A { return i + 3 }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The Content-Length (long or compact `l`) in a header block, or nil.
+    /// Returns -1 when the value is not a number.
+    static func contentLength(_ b: UnsafeRawBufferPointer, headerEnd: Int) -> Int? {
+        var lineStart = 0
+        var i = 0
+        while i < headerEnd {
+            if b[i] == 0x0A {
+                if let v = contentLengthValue(b, lineStart, i) { return v }
+                lineStart = i + 1
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    private static func contentLengthValue(_ b: UnsafeRawBufferPointer, _ s: Int, _ e: Int) -> Int? {
+        // Header name up to ':' (case-insensitive "content-length" or "l").
+        var colon = s
+        while colon < e, b[colon] != 0x3A { colon += 1 }
+        guard colon < e else { return nil }
+        var nameEnd = colon
+        while nameEnd > s, b[nameEnd - 1] == 0x20 || b[nameEnd - 1] == 0x09 { nameEnd -= 1 }
+        let len = nameEnd - s
+        let target: [UInt8] = Array("content-length".utf8)
+        if len == 1 {
+            guard b[s] | 0x20 == 0x6C else { return nil }
+        } else if len == target.count {
+            for k in 0..<len where b[s + k] | 0x20 != target[k] { return nil }
+        } else {
+            return nil
+        }
+        var v = 0
+        var digits = 0
+        var k = colon + 1
+        while k < e, b[k] == 0x20 || b[k] == 0x09 { k += 1 }
+        while k < e, b[k] >= 0x30, b[k] <= 0x39 {
+            v = v &* 10 &+ Int(b[k] - 0x30)
+            digits += 1
+            if digits > 9 { return Int.max }
+            k += 1
+        }
+        return digits == 0 ? -1 : v
+    }
+
+    /// Makes a datagram or log record agree with its Content-Length: a
+    /// longer body is cut (as libosip2 would), a shorter one means the
+    /// message was truncated — the header is rewritten to what is present
+    /// so the headers still parse, and the message is flagged.
+    static func fitToContentLength(_ message: [UInt8]) -> (bytes: [UInt8], truncated: Bool)? {
+        message.withUnsafeBytes { b -> ([UInt8], Bool)? in
+            guard let end = headerEnd(b, limit: maxHeaderBytes) else {
+                // No blank line: a header block cut short. Close it.
+                return (message + [0x0D, 0x0A, 0x0D, 0x0A], true)
+            }
+            let body = b.count - end
+            guard let cl = contentLength(b, headerEnd: end) else { return (message, false) }
+            if cl < 0 || cl > maxContentLength { return nil }
+            if body >= cl { return (body == cl ? message : Array(message[0..<(end + cl)]), false) }
+            return (rewriteContentLength(message, headerEnd: end, to: body), true)
+        }
+    }
+
+    private static func rewriteContentLength(_ message: [UInt8], headerEnd: Int, to value: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(message.count + 8)
+        var lineStart = 0
+        let isCL: (Int, Int) -> Bool = { s, e in
+            message.withUnsafeBytes { contentLengthValue($0, s, e) != nil }
+        }
+        var i = 0
+        while i < headerEnd {
+            if message[i] == 0x0A {
+                if isCL(lineStart, i) {
+                    out.append(contentsOf: Array("Content-Length: \(value)\r\n".utf8))
+                } else {
+                    out.append(contentsOf: message[lineStart...i])
+                }
+                lineStart = i + 1
+            }
+            i += 1
+        }
+        out.append(contentsOf: message[headerEnd...])
+        return out
+    }
+}

@@ -1,0 +1,61 @@
+import MeteringCore
+
+/// SIPp `-trace_msg` logs: a line of 47 dashes and a local timestamp
+/// (`2026-11-23 05:03:15.883314`, no zone), a line `UDP message sent (N
+/// bytes):`, a blank line, the message. "Dead call" blocks repeat a message
+/// for an ended call and carry no timestamp: they keep the previous time.
+struct SIPpDialect: TextDialect {
+    private enum Phase { case outside, preamble, message }
+    private var phase = Phase.outside
+    private var clock: LocalTimeConverter
+
+    init(clock: LocalTimeConverter) {
+        self.clock = clock
+    }
+
+    static func isRecordStart(_ line: ArraySlice<UInt8>) -> Bool {
+        LineScan.isRun(line, of: 0x2D, count: 47, allowTrailing: true)
+            && (line.count == 47 || line[line.startIndex + 47] == 0x20)
+    }
+
+    mutating func classify(_ line: ArraySlice<UInt8>) -> TextLineAction {
+        if Self.isRecordStart(line) {
+            phase = .preamble
+            var meta = TextRecordMeta()
+            meta.time = parseTime(Array(line.dropFirst(48)))
+            return .begin(meta)
+        }
+        switch phase {
+        case .outside:
+            return .skip
+        case .preamble:
+            if line.isEmpty {
+                phase = .message
+                return .skip
+            }
+            var meta = TextRecordMeta()
+            if LineScan.hasPrefix(line, "TCP") { meta.transport = .tcp }
+            else if LineScan.hasPrefix(line, "UDP") { meta.transport = .udp }
+            else if LineScan.hasPrefix(line, "TLS") { meta.transport = .tls }
+            else if LineScan.hasPrefix(line, "SCTP") { meta.transport = .sctp }
+            else { return .skip }
+            return .meta(meta)
+        case .message:
+            return .message
+        }
+    }
+
+    private mutating func parseTime(_ s: [UInt8]) -> Timestamp? {
+        guard s.count >= 19 else { return nil }
+        if let (ts, hasZone) = Timestamp.parseRFC3339(Substring(decoding: s, as: UTF8.self)), hasZone {
+            return ts
+        }
+        guard let y = LineScan.number(s, 0, 4), let mo = LineScan.number(s, 5, 2), let d = LineScan.number(s, 8, 2),
+              let h = LineScan.number(s, 11, 2), let mi = LineScan.number(s, 14, 2), let sec = LineScan.number(s, 17, 2),
+              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, sec < 61
+        else { return nil }
+        var micros: Int64 = 0
+        if s.count >= 26, s[19] == UInt8(ascii: "."), let us = LineScan.number(s, 20, 6) { micros = us }
+        return clock.timestamp(year: y, month: mo, day: d, hour: h, minute: mi, second: sec, microsecond: micros)
+    }
+}

@@ -1,0 +1,109 @@
+import MeteringCore
+
+/// Reads any of the text log formats line by line through its dialect and
+/// rebuilds each SIP message. Memory is bounded by one record (`maxRecord`).
+public final class TextLogReader: MessageSource {
+    public let path: String
+    public private(set) var stats = CaptureStats()
+    private let lines: LineReader
+    private var dialect: any TextDialect
+    private let maxRecord: Int
+
+    private var meta: TextRecordMeta?
+    private var recordLines: [ArraySlice<UInt8>] = []
+    private var recordBytes = 0
+    private var recordOffset: Int64 = 0
+    private var poisoned = false
+    private var lastTime = Timestamp(microseconds: 0)
+    private var pending: CapturedMessage?
+
+    init(path: String, source: ByteSource, dialect: any TextDialect, maxRecord: Int = 256 * 1024) {
+        self.path = path
+        self.lines = LineReader(source: source)
+        self.dialect = dialect
+        self.maxRecord = maxRecord
+    }
+
+    public func next() throws(CaptureError) -> CapturedMessage? {
+        while true {
+            if let message = pending {
+                pending = nil
+                return message
+            }
+            guard let line = try lines.next() else {
+                pending = finishRecord()
+                meta = nil
+                return pending.take()
+            }
+            if line.overlong {
+                stats.malformed += 1
+                stats.warn("\(path): offset \(line.offset): line longer than 256 KiB skipped")
+                poisoned = meta != nil
+                continue
+            }
+            let indent = dialect.messageIndent
+            switch dialect.classify(line.bytes) {
+            case .begin(let newMeta):
+                pending = finishRecord()
+                stats.units += 1
+                meta = newMeta
+                recordOffset = line.offset
+            case .meta(let newMeta):
+                meta = newMeta
+            case .message:
+                guard meta != nil, !poisoned else { continue }
+                var bytes = line.bytes
+                if indent > 0 {
+                    let spaces = bytes.prefix(indent).prefix(while: { $0 == 0x20 }).count
+                    bytes = bytes.dropFirst(spaces)
+                }
+                recordBytes += bytes.count + 2
+                if recordBytes > maxRecord {
+                    poisoned = true
+                    stats.malformed += 1
+                    stats.warn("\(path): offset \(recordOffset): record larger than \(maxRecord / 1024) KiB skipped")
+                    recordLines = []
+                    continue
+                }
+                recordLines.append(bytes)
+            case .skip:
+                continue
+            case .end:
+                pending = finishRecord()
+                meta = nil
+            }
+        }
+    }
+
+    private func finishRecord() -> CapturedMessage? {
+        defer {
+            recordLines = []
+            recordBytes = 0
+            poisoned = false
+        }
+        guard let meta, !poisoned, !recordLines.isEmpty else { return nil }
+        guard let (bytes, truncated) = TextMessageBuilder.build(recordLines) else {
+            stats.malformed += 1
+            return nil
+        }
+        guard bytes.withUnsafeBytes({ SIPBytes.looksLikeStartLine($0) }) else {
+            stats.malformed += 1
+            return nil
+        }
+        let time = meta.time ?? lastTime
+        lastTime = max(lastTime, time)
+        stats.messages += 1
+        if truncated { stats.truncatedMessages += 1 }
+        return CapturedMessage(
+            time: time, bytes: bytes, source: meta.source, destination: meta.destination, transport: meta.transport,
+            truncated: truncated, timeMissing: meta.timeMissing, position: recordOffset
+        )
+    }
+}
+
+extension Optional {
+    mutating func take() -> Wrapped? {
+        defer { self = nil }
+        return self
+    }
+}

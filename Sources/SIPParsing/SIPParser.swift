@@ -1,0 +1,96 @@
+internal import CSIPSupport
+
+/// Why a framed message could not become a `SIPMessage`.
+public enum SIPParseError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// libosip2 rejected the message (its error code).
+    case malformed(code: Int32)
+    /// A header that every SIP message must carry (RFC 3261 §8.1.1) is missing.
+    case missingHeader(String)
+    case badCSeq(String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let code): "libosip2 could not parse the message (error \(code))"
+        case .missingHeader(let name): "the message has no \(name) header"
+        case .badCSeq(let value): "the CSeq value '\(value.prefix(40))' is not a number and a method"
+        }
+    }
+}
+
+/// Parses one framed SIP message with libosip2.
+///
+/// Thread-safe: libosip2's tables and log sink are set up once, before the
+/// first parse on any thread; each call parses into its own C message and
+/// frees it before returning.
+public enum SIPParser {
+    private static let setup: Void = { sipm_osip_setup() }()
+
+    /// Runs libosip2's one-time set-up now (it also runs on first parse).
+    public static func initialize() { _ = setup }
+
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<SIPMessage, SIPParseError> {
+        _ = setup
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return .failure(.malformed(code: -2)) }
+        var f = sipm_fields()
+        var code: Int32 = 0
+        guard let handle = sipm_message_parse(base.assumingMemoryBound(to: CChar.self), bytes.count, &f, &code) else {
+            return .failure(.malformed(code: code))
+        }
+        defer { sipm_message_free(handle) }
+        return extract(f)
+    }
+
+    public static func parse(_ bytes: [UInt8]) -> Result<SIPMessage, SIPParseError> {
+        bytes.withUnsafeBytes { parse($0) }
+    }
+
+    public static func parse(_ text: String) -> Result<SIPMessage, SIPParseError> {
+        parse(Array(text.utf8))
+    }
+
+    private static func extract(_ f: sipm_fields) -> Result<SIPMessage, SIPParseError> {
+        guard let number = f.callid_number, number.pointee != 0 else { return .failure(.missingHeader("Call-ID")) }
+        var callID = String(cString: number)
+        if let host = f.callid_host {
+            callID += "@" + String(cString: host)
+        }
+        guard let cseqNumber = f.cseq_number, let cseqMethod = f.cseq_method else {
+            return .failure(.missingHeader("CSeq"))
+        }
+        guard let seq = UInt32(String(cString: cseqNumber)) else {
+            return .failure(.badCSeq(String(cString: cseqNumber)))
+        }
+        guard f.has_from != 0 else { return .failure(.missingHeader("From")) }
+        guard f.has_to != 0 else { return .failure(.missingHeader("To")) }
+        let startLine: SIPMessage.StartLine
+        if f.is_request != 0 {
+            guard let method = f.method else { return .failure(.malformed(code: -1)) }
+            startLine = .request(method: SIPMethod(String(cString: method)), uriUser: f.ruri_user.map(string), uriHost: f.ruri_host.map(string))
+        } else {
+            startLine = .response(status: Int(f.status_code), reason: f.reason_phrase.map(string) ?? "")
+        }
+        var message = SIPMessage(
+            startLine: startLine,
+            callID: callID,
+            cseq: seq,
+            cseqMethod: SIPMethod(String(cString: cseqMethod)),
+            fromUser: f.from_user.map(string),
+            fromHost: f.from_host.map(string),
+            fromTag: f.from_tag.map(string),
+            toUser: f.to_user.map(string),
+            toTag: f.to_tag.map(string),
+            viaBranch: f.via_branch.map(string),
+            viaCount: Int(f.via_count),
+            bodyLength: f.body_length
+        )
+        if let pai = f.pai { message.assertedUser = HeaderValues.uriUser(in: String(cString: pai)) }
+        if let se = f.session_expires {
+            (message.sessionExpires, message.refresher) = HeaderValues.sessionExpires(String(cString: se))
+        }
+        if let reason = f.reason { message.q850Cause = HeaderValues.q850Cause(String(cString: reason)) }
+        if let cl = f.content_length { message.contentLength = Int(String(cString: cl)) }
+        return .success(message)
+    }
+
+    private static func string(_ p: UnsafePointer<CChar>) -> String { String(cString: p) }
+}
