@@ -33,10 +33,15 @@ let package = Package(
             dependencies: ["MeteringCore", "SIPParsing", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        .target(
+            name: "MeteringAgent",
+            dependencies: ["MeteringCore", "SIPParsing", "SIPCapture", "CallCorrelation"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "sipmeter-agent",
             dependencies: [
-                "MeteringCore", "SIPParsing", "SIPCapture", "CallCorrelation",
+                "MeteringCore", "SIPCapture", "CallCorrelation", "MeteringAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -40,7 +40,6 @@ public enum CallFlag: String, Sendable, CaseIterable, Comparable, Codable {
     case noFinalResponse = "no_final_response"
     case truncated
     case forked
-    case earlyMediaOnly = "early_media_only"
     case noTimestamp = "no_timestamp"
     case reordered
     case byeWithoutAnswer = "bye_without_answer"

@@ -2,6 +2,8 @@
 public protocol MessageSource: AnyObject {
     var path: String { get }
     var stats: CaptureStats { get }
+    /// What `CapturedMessage.position` counts: "packet" or "offset".
+    var positionUnit: String { get }
     /// The next message, or nil at the end. Throws only when the input is
     /// unusable from here on (the messages already read stay valid).
     func next() throws(CaptureError) -> CapturedMessage?

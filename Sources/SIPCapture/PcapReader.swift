@@ -8,6 +8,7 @@ internal import CSIPSupport
 public final class PcapReader: MessageSource {
     public let path: String
     public private(set) var stats = CaptureStats()
+    public let positionUnit = "packet"
     private var handle: OpaquePointer?
     private let link: PacketDecoder.LinkType
     private var packetNumber: Int64 = 0

@@ -5,6 +5,7 @@ import MeteringCore
 public final class TextLogReader: MessageSource {
     public let path: String
     public private(set) var stats = CaptureStats()
+    public let positionUnit = "offset"
     private let lines: LineReader
     private var dialect: any TextDialect
     private let maxRecord: Int

@@ -1,0 +1,80 @@
+import MeteringCore
+import SIPParsing
+
+/// Everything the tracker knows about one call, keyed by Call-ID. Both legs
+/// of a call through a proxy share the Call-ID; the caller's leg is the one
+/// that carried the first INVITE, and its INVITEs are told apart from the
+/// proxy's forwarded copies by their Via depth (a proxy adds one Via,
+/// RFC 3261 §16.6 step 8).
+struct CallState {
+    enum Phase {
+        case setup, answered, ended
+    }
+
+    struct RequestKey: Hashable {
+        var branch: String
+        var method: SIPMethod
+        var cseq: UInt32
+    }
+
+    struct ResponseKey: Hashable {
+        var branch: String
+        var cseq: UInt32
+        var method: SIPMethod
+        var status: Int
+        var toTag: String?
+    }
+
+    let callID: String
+    let fromTag: String
+    let caller: String
+    let callee: String
+    let setupTime: Timestamp
+    let profile: String?
+    let direction: Direction
+    /// Via count of the caller's INVITEs.
+    let callerViaCount: Int
+
+    var phase = Phase.setup
+    /// Top Via branches of the caller's initial INVITEs (one per auth round).
+    var callerBranches: Set<String> = []
+    var latestInviteTime: Timestamp
+    var seenRequests: Set<RequestKey> = []
+    var seenResponses: Set<ResponseKey> = []
+    var progressTime: Timestamp?
+    var answerTime: Timestamp?
+    var answerToTag: String?
+    var answerStatus: Int?
+    var earlyToTags: Set<String> = []
+    var failure: (status: Int, time: Timestamp)?
+    var cancelTime: Timestamp?
+    var endTime: Timestamp?
+    var endedBy: EndedBy?
+    var flags: Set<CallFlag> = []
+    var q850Cause: Int?
+    /// RFC 4028 session timer: interval and last refresh.
+    var sessionExpires: Int?
+    var lastRefresh: Timestamp?
+    var lastActivity: Timestamp
+    /// When this call is finalised if nothing else happens.
+    var deadline: Timestamp
+
+    init(
+        invite: ObservedMessage, caller: String, callee: String, profile: String?, direction: Direction,
+        settings: CorrelationSettings
+    ) {
+        let m = invite.message
+        callID = m.callID
+        fromTag = m.fromTag ?? ""
+        self.caller = caller
+        self.callee = callee
+        setupTime = invite.time
+        self.profile = profile
+        self.direction = direction
+        callerViaCount = m.viaCount
+        latestInviteTime = invite.time
+        lastActivity = invite.time
+        deadline = Timestamp(microseconds: Int64.min)
+        if let branch = m.viaBranch { callerBranches.insert(branch) }
+    }
+}

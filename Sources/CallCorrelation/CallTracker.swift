@@ -1,0 +1,302 @@
+public import MeteringCore
+import SIPParsing
+
+/// Correlates SIP messages, in time order, into call records (DESIGN.md).
+/// A value-type state machine: time comes only from the messages and from
+/// `advance(to:)`; it performs no I/O.
+public struct CallTracker {
+    public struct Counters: Sendable, Equatable {
+        public var calls = 0
+        public var retransmissions = 0
+        /// Messages for no call this tracker knows (in-dialog requests or
+        /// responses whose INVITE was not seen, REGISTER, OPTIONS, …).
+        public var unrelated = 0
+    }
+
+    private let settings: CorrelationSettings
+    private let matcher: ProfileMatcher
+    var calls: [String: CallState] = [:]
+    private var deadlines = Heap<(Timestamp, String)> { $0.0 < $1.0 }
+    public private(set) var counters = Counters()
+    public private(set) var now = Timestamp(microseconds: Int64.min)
+
+    public init(settings: CorrelationSettings = .init(), profiles: [SIPProfile] = []) {
+        self.settings = settings
+        self.matcher = ProfileMatcher(profiles: profiles)
+    }
+
+    public var openCount: Int { calls.count }
+
+    /// Handles one message; closed calls are appended to `out`.
+    public mutating func handle(_ observed: ObservedMessage, into out: inout [CallRecord]) {
+        advance(to: observed.time, into: &out)
+        let m = observed.message
+        if case .request(.invite, _, _) = m.startLine, m.toTag == nil {
+            initialInvite(observed, into: &out)
+            return
+        }
+        guard var call = calls[m.callID] else {
+            counters.unrelated += 1
+            return
+        }
+        call.lastActivity = observed.time
+        if observed.truncated { call.flags.insert(.truncated) }
+        if observed.timeMissing { call.flags.insert(.noTimestamp) }
+        switch m.startLine {
+        case .request(let method, _, _):
+            request(method, observed, &call)
+        case .response(let status, _):
+            response(status, observed, &call)
+        }
+        schedule(&call)
+        calls[m.callID] = call
+    }
+
+    /// Closes every call whose deadline is at or before `time`.
+    public mutating func advance(to time: Timestamp, into out: inout [CallRecord]) {
+        if time > now { now = time }
+        while let (deadline, callID) = deadlines.min, deadline <= now {
+            deadlines.pop()
+            guard let call = calls[callID], call.deadline == deadline else { continue }
+            calls[callID] = nil
+            out.append(close(call, at: deadline, endOfInput: false))
+        }
+    }
+
+    /// Closes all calls at the end of the input.
+    public mutating func finish(into out: inout [CallRecord]) {
+        let remaining = calls.values.sorted { $0.setupTime != $1.setupTime ? $0.setupTime < $1.setupTime : $0.callID < $1.callID }
+        calls.removeAll()
+        for call in remaining {
+            let endOfInput = call.deadline > now
+            out.append(close(call, at: min(call.deadline, now), endOfInput: endOfInput))
+        }
+    }
+
+    private var openSetups = Heap<(Timestamp, String)> { $0.0 < $1.0 }
+
+    /// The earliest setup time among calls still open, if any.
+    public mutating func earliestOpenSetup() -> Timestamp? {
+        while let (setup, callID) = openSetups.min {
+            if let call = calls[callID], call.setupTime == setup { return setup }
+            openSetups.pop()
+        }
+        return nil
+    }
+
+    // MARK: - Requests
+
+    private mutating func initialInvite(_ observed: ObservedMessage, into out: inout [CallRecord]) {
+        let m = observed.message
+        let key = CallState.RequestKey(branch: m.viaBranch ?? "", method: .invite, cseq: m.cseq)
+        if var call = calls[m.callID] {
+            if call.seenRequests.contains(key) {
+                counters.retransmissions += 1
+                call.flags.insert(.retransmissions)
+                calls[m.callID] = call
+                return
+            }
+            let sameCaller = (m.fromTag ?? "") == call.fromTag
+            if sameCaller {
+                call.seenRequests.insert(key)
+                call.lastActivity = observed.time
+                if m.viaCount <= call.callerViaCount, call.answerTime == nil, call.endTime == nil {
+                    // The caller tries again on the same Call-ID: after a
+                    // 401/407 challenge (RFC 3261 §22.2) or another retry.
+                    if let failure = call.failure, failure.status == 401 || failure.status == 407 {
+                        call.flags.insert(.authChallenged)
+                    }
+                    call.failure = nil
+                    call.phase = .setup
+                    call.latestInviteTime = observed.time
+                    if let branch = m.viaBranch { call.callerBranches.insert(branch) }
+                }
+                schedule(&call)
+                calls[m.callID] = call
+                return
+            }
+            // A different caller reuses the Call-ID: the old call is over.
+            calls[m.callID] = nil
+            out.append(close(call, at: call.endTime ?? call.lastActivity, endOfInput: false))
+        }
+        let hosts = [observed.sourceHost, observed.destinationHost].compactMap { $0 }
+        let (profile, direction) = matcher.match(
+            fromUser: m.fromUser, assertedUser: m.assertedUser, requestUser: m.requestUser, toUser: m.toUser, hosts: hosts
+        )
+        var call = CallState(
+            invite: observed, caller: m.fromUser ?? "", callee: m.requestUser ?? m.toUser ?? "", profile: profile,
+            direction: direction, settings: settings
+        )
+        call.seenRequests.insert(key)
+        if observed.truncated { call.flags.insert(.truncated) }
+        if observed.timeMissing { call.flags.insert(.noTimestamp) }
+        counters.calls += 1
+        openSetups.push((call.setupTime, call.callID))
+        schedule(&call)
+        calls[m.callID] = call
+    }
+
+    private mutating func request(_ method: SIPMethod, _ observed: ObservedMessage, _ call: inout CallState) {
+        let m = observed.message
+        let key = CallState.RequestKey(branch: m.viaBranch ?? "\(m.fromTag ?? "")", method: method, cseq: m.cseq)
+        guard call.seenRequests.insert(key).inserted else {
+            counters.retransmissions += 1
+            call.flags.insert(.retransmissions)
+            return
+        }
+        switch method {
+        case .cancel:
+            // RFC 3261 §9: only the caller cancels a pending INVITE.
+            if call.answerTime == nil, call.cancelTime == nil { call.cancelTime = observed.time }
+        case .bye:
+            guard call.endTime == nil else { return }
+            call.endTime = observed.time
+            call.endedBy = (m.fromTag ?? "") == call.fromTag ? .caller : .callee
+            if let cause = m.q850Cause { call.q850Cause = cause }
+            if call.answerTime == nil { call.flags.insert(.byeWithoutAnswer) }
+            call.phase = .ended
+        default:
+            break
+        }
+    }
+
+    // MARK: - Responses
+
+    private mutating func response(_ status: Int, _ observed: ObservedMessage, _ call: inout CallState) {
+        let m = observed.message
+        let key = CallState.ResponseKey(branch: m.viaBranch ?? "", cseq: m.cseq, method: m.cseqMethod, status: status, toTag: m.toTag)
+        guard call.seenResponses.insert(key).inserted else {
+            counters.retransmissions += 1
+            call.flags.insert(.retransmissions)
+            return
+        }
+        let onCallerLeg = m.viaBranch.map { call.callerBranches.contains($0) } ?? (m.viaCount <= call.callerViaCount)
+        switch m.cseqMethod {
+        case .invite where onCallerLeg:
+            inviteResponse(status, observed, &call)
+        case .invite, .update:
+            // 2xx to a re-INVITE or UPDATE refreshes the session (RFC 4028 §7.4).
+            if (200..<300).contains(status), call.answerTime != nil, observed.time > (call.answerTime ?? observed.time) {
+                call.lastRefresh = observed.time
+                if let se = m.sessionExpires { call.sessionExpires = se }
+            }
+        default:
+            break
+        }
+    }
+
+    private mutating func inviteResponse(_ status: Int, _ observed: ObservedMessage, _ call: inout CallState) {
+        let m = observed.message
+        switch status {
+        case 100..<200:
+            guard status > 100 else { return }
+            if call.answerTime == nil, call.failure == nil {
+                if call.progressTime == nil { call.progressTime = observed.time }
+                if let tag = m.toTag {
+                    call.earlyToTags.insert(tag)
+                    if call.earlyToTags.count > 1 { call.flags.insert(.forked) }
+                }
+            }
+        case 200..<300:
+            if call.answerTime == nil {
+                // A 2xx wins over a CANCEL or a 487 seen out of order (RFC 3261 §9.1).
+                call.answerTime = observed.time
+                call.answerToTag = m.toTag
+                call.answerStatus = status
+                call.failure = nil
+                call.phase = call.endTime == nil ? .answered : .ended
+                call.lastRefresh = observed.time
+                call.sessionExpires = m.sessionExpires
+                if let tag = m.toTag, !call.earlyToTags.isEmpty, !call.earlyToTags.contains(tag) || call.earlyToTags.count > 1 {
+                    call.flags.insert(.forked)
+                }
+            } else if m.toTag != call.answerToTag {
+                // A second branch answered too (RFC 3261 §13.2.2.4): bill the first.
+                call.flags.insert(.forked)
+            }
+        default:
+            guard call.answerTime == nil else { return }
+            call.failure = (status, observed.time)
+            call.phase = .ended
+            if let cause = m.q850Cause { call.q850Cause = cause }
+        }
+    }
+
+    // MARK: - Closing
+
+    private mutating func schedule(_ call: inout CallState) {
+        let deadline: Timestamp
+        switch call.phase {
+        case .setup:
+            deadline = call.lastActivity.adding(seconds: settings.setupTimeout)
+        case .answered:
+            deadline = answeredBound(call).time
+        case .ended:
+            deadline = call.lastActivity.adding(seconds: settings.linger)
+        }
+        if deadline != call.deadline {
+            call.deadline = deadline
+            deadlines.push((deadline, call.callID))
+        }
+    }
+
+    /// Where an answered call with no BYE stops being billable: the session
+    /// timer's expiry when one was negotiated (RFC 4028 §10), else the
+    /// maximum duration.
+    private func answeredBound(_ call: CallState) -> (time: Timestamp, flag: CallFlag) {
+        let answer = call.answerTime ?? call.setupTime
+        if let se = call.sessionExpires, se > 0 {
+            return ((call.lastRefresh ?? answer).adding(seconds: Int64(se)), .sessionExpired)
+        }
+        return (answer.adding(seconds: settings.maxDuration), .maxDuration)
+    }
+
+    private func close(_ call: CallState, at time: Timestamp, endOfInput: Bool) -> CallRecord {
+        var flags = call.flags
+        var endTime: Timestamp
+        var endedBy = call.endedBy
+        var disposition: Disposition
+        var finalStatus: Int?
+        if let answer = call.answerTime {
+            disposition = .answered
+            finalStatus = call.answerStatus
+            if let end = call.endTime {
+                endTime = end
+            } else {
+                flags.insert(.noBye)
+                endedBy = .timeout
+                let bound = answeredBound(call)
+                if endOfInput, time < bound.time {
+                    flags.insert(.endOfInput)
+                    endTime = time
+                } else {
+                    flags.insert(bound.flag)
+                    endTime = bound.time
+                }
+            }
+            endTime = max(endTime, answer)
+        } else if let failure = call.failure {
+            finalStatus = failure.status
+            disposition = Disposition.classify(finalStatus: failure.status, sawProgress: call.progressTime != nil)
+            endTime = failure.time
+            endedBy = call.cancelTime != nil ? .caller : .callee
+        } else {
+            flags.insert(.noFinalResponse)
+            if endOfInput { flags.insert(.endOfInput) }
+            disposition = call.progressTime != nil ? .noAnswer : .failed
+            endTime = call.endTime ?? call.lastActivity
+            endedBy = call.cancelTime != nil ? .caller : (call.endedBy ?? .timeout)
+        }
+        let duration = call.answerTime.map { endTime.milliseconds(since: $0) } ?? 0
+        let pddEnd = call.progressTime ?? call.answerTime ?? call.failure?.time
+        let pdd = pddEnd.map { $0.milliseconds(since: call.latestInviteTime) }
+        return CallRecord(
+            id: CallRecord.makeID(profile: call.profile, callID: call.callID, fromTag: call.fromTag, setupTime: call.setupTime),
+            profile: call.profile, direction: call.direction, callID: call.callID, fromTag: call.fromTag,
+            toTag: call.answerToTag, caller: call.caller, callee: call.callee, setupTime: call.setupTime,
+            progressTime: call.progressTime, answerTime: call.answerTime, endTime: max(endTime, call.setupTime),
+            durationMs: duration, disposition: disposition, finalStatus: finalStatus, endedBy: endedBy,
+            flags: flags.sorted(), q850Cause: call.q850Cause, pddMs: pdd
+        )
+    }
+}

@@ -1,0 +1,54 @@
+public import MeteringCore
+
+/// The whole correlation stage: reorder window → call tracker → records in
+/// setup-time order. Streaming: a record is released as soon as no open or
+/// future call can start before it, so memory stays bounded by the calls
+/// in flight, and output is the same however the input was chunked.
+public struct Correlator {
+    private var reorder: ReorderBuffer
+    public private(set) var tracker: CallTracker
+    private var ready = Heap<CallRecord> { a, b in
+        a.setupTime != b.setupTime ? a.setupTime < b.setupTime : a.id < b.id
+    }
+    private var released: [ObservedMessage] = []
+    private var closed: [CallRecord] = []
+
+    public init(settings: CorrelationSettings = .init(), profiles: [SIPProfile] = []) {
+        reorder = ReorderBuffer(window: settings.reorderWindow)
+        tracker = CallTracker(settings: settings, profiles: profiles)
+    }
+
+    public var reorderedMessages: Int { reorder.reordered }
+
+    /// Adds one message; appends records that are final and in order.
+    public mutating func add(_ message: ObservedMessage, into out: inout [CallRecord]) {
+        reorder.add(message, into: &released)
+        guard !released.isEmpty else { return }
+        for m in released { tracker.handle(m, into: &closed) }
+        released.removeAll(keepingCapacity: true)
+        flush(into: &out)
+    }
+
+    /// Ends the input: every open call is closed and every record released.
+    public mutating func finish(into out: inout [CallRecord]) {
+        reorder.drain(into: &released)
+        for m in released { tracker.handle(m, into: &closed) }
+        released.removeAll()
+        tracker.finish(into: &closed)
+        for r in closed { ready.push(r) }
+        closed.removeAll()
+        while let r = ready.pop() { out.append(r) }
+    }
+
+    private mutating func flush(into out: inout [CallRecord]) {
+        for r in closed { ready.push(r) }
+        closed.removeAll(keepingCapacity: true)
+        guard !ready.isEmpty else { return }
+        var watermark = reorder.lastReleased
+        if let open = tracker.earliestOpenSetup(), open < watermark { watermark = open }
+        while let top = ready.min, top.setupTime < watermark {
+            ready.pop()
+            out.append(top)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// A binary min-heap under a caller-given ordering.
+struct Heap<Element> {
+    private var items: [Element] = []
+    private let less: (Element, Element) -> Bool
+
+    init(less: @escaping (Element, Element) -> Bool) {
+        self.less = less
+    }
+
+    var isEmpty: Bool { items.isEmpty }
+    var count: Int { items.count }
+    var min: Element? { items.first }
+
+    mutating func push(_ element: Element) {
+        items.append(element)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard less(items[i], items[parent]) else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    @discardableResult
+    mutating func pop() -> Element? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        var i = 0
+        while true {
+            let l = 2 * i + 1
+            let r = l + 1
+            var smallest = i
+            if l < items.count, less(items[l], items[smallest]) { smallest = l }
+            if r < items.count, less(items[r], items[smallest]) { smallest = r }
+            if smallest == i { break }
+            items.swapAt(i, smallest)
+            i = smallest
+        }
+        return top
+    }
+}

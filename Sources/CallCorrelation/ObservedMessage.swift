@@ -1,0 +1,44 @@
+public import MeteringCore
+public import SIPParsing
+
+/// A parsed SIP message with what its source told about it.
+public struct ObservedMessage: Sendable {
+    public var message: SIPMessage
+    public var time: Timestamp
+    /// Addresses as text (`ip`), when the source logged them.
+    public var sourceHost: String?
+    public var destinationHost: String?
+    public var truncated: Bool
+    public var timeMissing: Bool
+    /// Arrival order, the tie-break for equal times.
+    public var sequence: Int
+
+    public init(
+        message: SIPMessage, time: Timestamp, sourceHost: String? = nil, destinationHost: String? = nil,
+        truncated: Bool = false, timeMissing: Bool = false, sequence: Int = 0
+    ) {
+        self.message = message
+        self.time = time
+        self.sourceHost = sourceHost
+        self.destinationHost = destinationHost
+        self.truncated = truncated
+        self.timeMissing = timeMissing
+        self.sequence = sequence
+    }
+}
+
+/// Tunables of correlation; defaults are what an operator expects.
+public struct CorrelationSettings: Sendable {
+    /// Messages up to this far out of time order are put back in order.
+    public var reorderWindow: Int64 = 2
+    /// An answered call with no BYE and no session timer closes here.
+    public var maxDuration: Int64 = 4 * 3600
+    /// A call stays known this long after its final response or BYE, to
+    /// absorb retransmissions and an authenticated re-INVITE (64·T1,
+    /// RFC 3261 §17.1.1.2).
+    public var linger: Int64 = 32
+    /// An INVITE with no final response is given up after this much silence.
+    public var setupTimeout: Int64 = 300
+
+    public init() {}
+}

@@ -1,0 +1,174 @@
+import Foundation
+public import MeteringCore
+import SIPParsing
+public import SIPCapture
+public import CallCorrelation
+
+/// Settings of one `parse` run.
+public struct ParseOptions: Sendable {
+    public var profiles: [SIPProfile] = []
+    public var settings = CorrelationSettings()
+    public var inputFormat: InputFormat?
+    public var reader = ReaderOptions()
+    /// Threads running libosip2; the reader and the correlator run beside them.
+    public var parserThreads = 2
+    public var batchSize = 512
+
+    public init() {}
+}
+
+/// What a run read and produced, for the stderr summary.
+public struct ParseSummary: Sendable {
+    public var inputs = 0
+    public var messagesRead = 0
+    public var parsed = 0
+    public var malformed = 0
+    public var nonSIP = 0
+    public var truncated = 0
+    public var retransmissions = 0
+    public var unrelated = 0
+    public var reordered = 0
+    public var calls = 0
+    public var dispositions: [Disposition: Int] = [:]
+    /// One line per problem worth showing (bounded).
+    public var warnings: [String] = []
+    public var suppressedWarnings = 0
+    /// Inputs that could not be used at all (exit status 2).
+    public var unusable: [String] = []
+
+    mutating func warn(_ line: String) {
+        if warnings.count < 20 { warnings.append(line) } else { suppressedWarnings += 1 }
+    }
+}
+
+/// Reader thread → parser threads (libosip2) → correlator on the calling
+/// thread. Queues are bounded, so memory stays flat however large the
+/// input; batches are re-sequenced, so output never depends on timing.
+public enum ParsePipeline {
+    private struct RawBatch: @unchecked Sendable {
+        var index: Int
+        var messages: [CapturedMessage]
+        var inputs: [Int]
+        var firstSequence: Int
+    }
+
+    private struct ParsedBatch: @unchecked Sendable {
+        var observed: [ObservedMessage] = []
+        var failures: [String] = []
+        var failureCount = 0
+    }
+
+    public static func run(paths: [String], options: ParseOptions, emit: (CallRecord) -> Void) -> ParseSummary {
+        SIPParser.initialize()
+        var summary = ParseSummary()
+        summary.inputs = paths.count
+        var sources: [any MessageSource] = []
+        for path in paths {
+            do {
+                sources.append(try CaptureInput.open(path: path, format: options.inputFormat, options: options.reader))
+            } catch {
+                summary.unusable.append(error.description)
+            }
+        }
+        let merged = MergedSource(sources)
+        let inputs = sources.map { (path: $0.path, unit: $0.positionUnit) }
+        let needsHosts = options.profiles.contains { !$0.hosts.isEmpty }
+        let rawQueue = BlockingQueue<RawBatch>(capacity: 8)
+        let results = OrderedSlots<ParsedBatch>()
+        let batchSize = options.batchSize
+        let readerDone = DispatchSemaphore(value: 0)
+        let readerBox = ReaderBox(merged: merged)
+
+        Thread.detachNewThread {
+            var index = 0
+            var sequence = 0
+            while true {
+                var batch = RawBatch(index: index, messages: [], inputs: [], firstSequence: sequence)
+                batch.messages.reserveCapacity(batchSize)
+                while batch.messages.count < batchSize, let (m, input) = readerBox.merged.next() {
+                    batch.messages.append(m)
+                    batch.inputs.append(input)
+                }
+                if batch.messages.isEmpty { break }
+                sequence += batch.messages.count
+                rawQueue.put(batch)
+                index += 1
+            }
+            results.finish(total: index)
+            rawQueue.close()
+            readerDone.signal()
+        }
+        for _ in 0..<max(1, options.parserThreads) {
+            Thread.detachNewThread {
+                while let batch = rawQueue.take() {
+                    results.put(batch.index, parse(batch, inputs: inputs, needsHosts: needsHosts))
+                }
+            }
+        }
+
+        var correlator = Correlator(settings: options.settings, profiles: options.profiles)
+        var records: [CallRecord] = []
+        func record(_ r: CallRecord) {
+            summary.calls += 1
+            summary.dispositions[r.disposition, default: 0] += 1
+            emit(r)
+        }
+        while let batch = results.take() {
+            summary.parsed += batch.observed.count
+            summary.malformed += batch.failureCount
+            for line in batch.failures { summary.warn(line) }
+            for m in batch.observed {
+                correlator.add(m, into: &records)
+            }
+            for r in records { record(r) }
+            records.removeAll(keepingCapacity: true)
+        }
+        readerDone.wait()
+        correlator.finish(into: &records)
+        for r in records { record(r) }
+
+        for failure in merged.failures { summary.unusable.append(failure.description) }
+        for stats in merged.stats {
+            summary.messagesRead += stats.messages
+            summary.malformed += stats.malformed
+            summary.nonSIP += stats.nonSIP
+            summary.truncated += stats.truncatedMessages
+            for w in stats.warnings { summary.warn(w) }
+        }
+        summary.retransmissions = correlator.tracker.counters.retransmissions
+        summary.unrelated = correlator.tracker.counters.unrelated
+        summary.reordered = correlator.reorderedMessages
+        return summary
+    }
+
+    private final class ReaderBox: @unchecked Sendable {
+        let merged: MergedSource
+        init(merged: MergedSource) { self.merged = merged }
+    }
+
+    private static func parse(_ batch: RawBatch, inputs: [(path: String, unit: String)], needsHosts: Bool) -> ParsedBatch {
+        var out = ParsedBatch()
+        out.observed.reserveCapacity(batch.messages.count)
+        for (k, captured) in batch.messages.enumerated() {
+            switch captured.bytes.withUnsafeBytes({ SIPParser.parse($0) }) {
+            case .success(let message):
+                out.observed.append(
+                    ObservedMessage(
+                        message: message, time: captured.time,
+                        sourceHost: needsHosts ? captured.source?.address : nil,
+                        destinationHost: needsHosts ? captured.destination?.address : nil,
+                        truncated: captured.truncated, timeMissing: captured.timeMissing,
+                        sequence: batch.firstSequence + k
+                    )
+                )
+            case .failure(let error):
+                out.failureCount += 1
+                if out.failures.count < 5 {
+                    let input = inputs[batch.inputs[k]]
+                    out.failures.append("\(input.path): \(input.unit) \(captured.position): malformed SIP skipped: \(error)")
+                }
+            }
+        }
+        return out
+    }
+}
