@@ -8,6 +8,7 @@ struct SIPpDialect: TextDialect {
     private enum Phase { case outside, preamble, message }
     private var phase = Phase.outside
     private var clock: LocalTimeConverter
+    private var meta = TextRecordMeta()
 
     init(clock: LocalTimeConverter) {
         self.clock = clock
@@ -21,7 +22,7 @@ struct SIPpDialect: TextDialect {
     mutating func classify(_ line: ArraySlice<UInt8>) -> TextLineAction {
         if Self.isRecordStart(line) {
             phase = .preamble
-            var meta = TextRecordMeta()
+            meta = TextRecordMeta()
             meta.time = parseTime(Array(line.dropFirst(48)))
             return .begin(meta)
         }
@@ -33,7 +34,6 @@ struct SIPpDialect: TextDialect {
                 phase = .message
                 return .skip
             }
-            var meta = TextRecordMeta()
             if LineScan.hasPrefix(line, "TCP") { meta.transport = .tcp }
             else if LineScan.hasPrefix(line, "UDP") { meta.transport = .udp }
             else if LineScan.hasPrefix(line, "TLS") { meta.transport = .tls }

@@ -1,0 +1,55 @@
+# sipmeter — the two commands a newcomer runs: `make demo` and `make test`.
+SWIFT ?= swift
+DEB_PACKAGES := libosip2-dev libpcap-dev libsqlite3-dev zlib1g-dev sip-tester tshark kamailio sngrep
+SAMPLES := Samples/traces
+AGENT_DEBUG := .build/debug/sipmeter-agent
+
+.PHONY: deps build release test demo bench fuzz traces clean
+
+# Installs the Debian packages the project needs, only when missing.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  echo "wireshark-common wireshark-common/install-setuid boolean false" | $$SUDO debconf-set-selections && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product sipmeter-agent
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: build
+	@echo "== sipmeter-agent parse on the sample traces (table) =="
+	$(AGENT_DEBUG) parse --profiles Samples/profiles.yaml --format table \
+	  $(SAMPLES)/basic.pcap $(SAMPLES)/busy-fail.pcap $(SAMPLES)/auth.pcap $(SAMPLES)/cancel.pcap \
+	  $(SAMPLES)/fork.pcap $(SAMPLES)/callee-bye.pcap $(SAMPLES)/no-bye.pcap
+	@echo
+	@echo "== the same calls from Kamailio's sipdump text log, as JSON lines =="
+	$(AGENT_DEBUG) parse --profiles Samples/profiles.yaml $(SAMPLES)/basic.sipdump.txt
+
+# Builds a 100,000-call capture with SIPp (cached in bench-data/) and times
+# the agent against a raw libosip2 loop and tshark. See Benchmarks/README.md.
+bench: deps release
+	$(SWIFT) build -c release --product sipmeter-bench
+	bash Benchmarks/run.sh
+
+fuzz: deps
+	bash Fuzz/build.sh && bash Fuzz/run.sh 600
+
+# Regenerates the sample traces with SIPp and Kamailio (see Samples/traces/README.md).
+traces: deps
+	bash $(SAMPLES)/make-traces.sh
+
+clean:
+	rm -rf .build .build-*
