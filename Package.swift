@@ -56,12 +56,12 @@ let package = Package(
         .testTarget(name: "SIPParsingTests", dependencies: ["SIPParsing"], swiftSettings: strict),
         .testTarget(
             name: "SIPCaptureTests",
-            dependencies: ["SIPCapture", "SIPParsing"],
+            dependencies: ["SIPCapture", "SIPParsing", "MeteringCore", "MeteringAgent"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "CallCorrelationTests",
-            dependencies: ["CallCorrelation", "SIPCapture", "SIPParsing", "MeteringCore"],
+            dependencies: ["CallCorrelation", "SIPCapture", "SIPParsing", "MeteringCore", "MeteringAgent"],
             swiftSettings: strict
         ),
         .testTarget(name: "AgentCLITests", dependencies: ["MeteringCore"], swiftSettings: strict),

@@ -34,6 +34,10 @@ struct CallState {
     let direction: Direction
     /// Via count of the caller's INVITEs.
     let callerViaCount: Int
+    /// The hop of the first INVITE, when addresses are known.
+    let callerLeg: Int?
+    /// Whether `endTime` came from a BYE on the caller's hop.
+    var endOnCallerLeg = false
 
     var phase = Phase.setup
     /// Top Via branches of the caller's initial INVITEs (one per auth round).
@@ -72,6 +76,7 @@ struct CallState {
         self.profile = profile
         self.direction = direction
         callerViaCount = m.viaCount
+        callerLeg = invite.leg
         latestInviteTime = invite.time
         lastActivity = invite.time
         deadline = Timestamp(microseconds: Int64.min)

@@ -149,7 +149,17 @@ public struct CallTracker {
             // RFC 3261 §9: only the caller cancels a pending INVITE.
             if call.answerTime == nil, call.cancelTime == nil { call.cancelTime = observed.time }
         case .bye:
-            guard call.endTime == nil else { return }
+            // The end is the BYE as the caller's hop carried it; a proxy
+            // relays a callee's BYE to the caller a little later.
+            let onCallerLeg = call.callerLeg == nil || observed.leg == nil || observed.leg == call.callerLeg
+            if call.endTime != nil {
+                if onCallerLeg, !call.endOnCallerLeg {
+                    call.endTime = observed.time
+                    call.endOnCallerLeg = true
+                }
+                return
+            }
+            call.endOnCallerLeg = onCallerLeg
             call.endTime = observed.time
             call.endedBy = (m.fromTag ?? "") == call.fromTag ? .caller : .callee
             if let cause = m.q850Cause { call.q850Cause = cause }
@@ -279,7 +289,8 @@ public struct CallTracker {
             finalStatus = failure.status
             disposition = Disposition.classify(finalStatus: failure.status, sawProgress: call.progressTime != nil)
             endTime = failure.time
-            endedBy = call.cancelTime != nil ? .caller : .callee
+            // Nobody hung up a call that never connected; a CANCEL is the caller's.
+            endedBy = call.cancelTime != nil ? .caller : nil
         } else {
             flags.insert(.noFinalResponse)
             if endOfInput { flags.insert(.endOfInput) }

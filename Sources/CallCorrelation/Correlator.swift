@@ -29,6 +29,23 @@ public struct Correlator {
         flush(into: &out)
     }
 
+    /// Moves time forward with no message (a live source gone quiet):
+    /// calls whose bounds have passed are closed and released.
+    public mutating func advance(to time: Timestamp, into out: inout [CallRecord]) {
+        reorder.drain(into: &released)
+        for m in released { tracker.handle(m, into: &closed) }
+        released.removeAll(keepingCapacity: true)
+        tracker.advance(to: time, into: &closed)
+        for r in closed { ready.push(r) }
+        closed.removeAll(keepingCapacity: true)
+        var watermark = time
+        if let open = tracker.earliestOpenSetup(), open < watermark { watermark = open }
+        while let top = ready.min, top.setupTime < watermark {
+            ready.pop()
+            out.append(top)
+        }
+    }
+
     /// Ends the input: every open call is closed and every record released.
     public mutating func finish(into out: inout [CallRecord]) {
         reorder.drain(into: &released)

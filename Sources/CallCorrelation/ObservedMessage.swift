@@ -12,10 +12,13 @@ public struct ObservedMessage: Sendable {
     public var timeMissing: Bool
     /// Arrival order, the tie-break for equal times.
     public var sequence: Int
+    /// Identifies the hop (the unordered pair of addresses) the message
+    /// crossed, when the source logged addresses; nil otherwise.
+    public var leg: Int?
 
     public init(
         message: SIPMessage, time: Timestamp, sourceHost: String? = nil, destinationHost: String? = nil,
-        truncated: Bool = false, timeMissing: Bool = false, sequence: Int = 0
+        truncated: Bool = false, timeMissing: Bool = false, sequence: Int = 0, leg: Int? = nil
     ) {
         self.message = message
         self.time = time
@@ -24,6 +27,7 @@ public struct ObservedMessage: Sendable {
         self.truncated = truncated
         self.timeMissing = timeMissing
         self.sequence = sequence
+        self.leg = leg
     }
 }
 

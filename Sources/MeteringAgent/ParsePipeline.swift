@@ -70,6 +70,12 @@ public enum ParsePipeline {
                 summary.unusable.append(error.description)
             }
         }
+        var settings = options.settings
+        if sources.contains(where: { $0.groupedByCall }) {
+            // sngrep exports group messages by call, not by time: the whole
+            // file must be put back in order.
+            settings.reorderWindow = max(settings.reorderWindow, settings.maxDuration)
+        }
         let merged = MergedSource(sources)
         let inputs = sources.map { (path: $0.path, unit: $0.positionUnit) }
         let needsHosts = options.profiles.contains { !$0.hosts.isEmpty }
@@ -106,7 +112,7 @@ public enum ParsePipeline {
             }
         }
 
-        var correlator = Correlator(settings: options.settings, profiles: options.profiles)
+        var correlator = Correlator(settings: settings, profiles: options.profiles)
         var records: [CallRecord] = []
         func record(_ r: CallRecord) {
             summary.calls += 1
@@ -141,6 +147,12 @@ public enum ParsePipeline {
         return summary
     }
 
+    /// The same number for both directions of one hop.
+    private static func legKey(_ a: Endpoint?, _ b: Endpoint?) -> Int? {
+        guard let a, let b else { return nil }
+        return a.hashValue ^ b.hashValue
+    }
+
     private final class ReaderBox: @unchecked Sendable {
         let merged: MergedSource
         init(merged: MergedSource) { self.merged = merged }
@@ -158,7 +170,8 @@ public enum ParsePipeline {
                         sourceHost: needsHosts ? captured.source?.address : nil,
                         destinationHost: needsHosts ? captured.destination?.address : nil,
                         truncated: captured.truncated, timeMissing: captured.timeMissing,
-                        sequence: batch.firstSequence + k
+                        sequence: batch.firstSequence + k,
+                        leg: legKey(captured.source, captured.destination)
                     )
                 )
             case .failure(let error):

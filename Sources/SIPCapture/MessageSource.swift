@@ -4,7 +4,14 @@ public protocol MessageSource: AnyObject {
     var stats: CaptureStats { get }
     /// What `CapturedMessage.position` counts: "packet" or "offset".
     var positionUnit: String { get }
+    /// True when the source lists messages call by call rather than in
+    /// time order (sngrep text exports).
+    var groupedByCall: Bool { get }
     /// The next message, or nil at the end. Throws only when the input is
     /// unusable from here on (the messages already read stay valid).
     func next() throws(CaptureError) -> CapturedMessage?
+}
+
+extension MessageSource {
+    public var groupedByCall: Bool { false }
 }

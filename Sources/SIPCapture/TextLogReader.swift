@@ -6,6 +6,7 @@ public final class TextLogReader: MessageSource {
     public let path: String
     public private(set) var stats = CaptureStats()
     public let positionUnit = "offset"
+    public let groupedByCall: Bool
     private let lines: LineReader
     private var dialect: any TextDialect
     private let maxRecord: Int
@@ -23,6 +24,7 @@ public final class TextLogReader: MessageSource {
         self.lines = LineReader(source: source)
         self.dialect = dialect
         self.maxRecord = maxRecord
+        self.groupedByCall = dialect is SngrepDialect
     }
 
     public func next() throws(CaptureError) -> CapturedMessage? {
