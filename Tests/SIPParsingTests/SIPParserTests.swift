@@ -1,0 +1,98 @@
+import Testing
+import Foundation
+import SIPParsing
+
+@Suite("libosip2 wrapper")
+struct SIPParserTests {
+    static let long = """
+        INVITE sip:+442071234567@example.net;user=phone SIP/2.0\r
+        Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1\r
+        From: "Alice" <sip:alice-trunk@example.com>;tag=abc\r
+        To: <sip:+442071234567@example.net>\r
+        Call-ID: call-1@192.0.2.10\r
+        CSeq: 1 INVITE\r
+        Contact: <sip:alice@192.0.2.10>\r
+        Session-Expires: 1800;refresher=uac\r
+        P-Asserted-Identity: "Alice" <sip:+15550001@example.com>\r
+        Content-Length: 0\r
+        \r
+
+        """
+
+    static let compact = """
+        INVITE sip:+442071234567@example.net;user=phone SIP/2.0\r
+        v: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1\r
+        f: "Alice" <sip:alice-trunk@example.com>;tag=abc\r
+        t: <sip:+442071234567@example.net>\r
+        i: call-1@192.0.2.10\r
+        CSeq: 1 INVITE\r
+        m: <sip:alice@192.0.2.10>\r
+        x: 1800;refresher=uac\r
+        P-Asserted-Identity: "Alice" <sip:+15550001@example.com>\r
+        l: 0\r
+        \r
+
+        """
+
+    @Test("compact header forms equal their long forms")
+    func compactForms() throws {
+        let a = try SIPParser.parse(Self.long).get()
+        let b = try SIPParser.parse(Self.compact).get()
+        #expect(a == b)
+        #expect(a.callID == "call-1@192.0.2.10")
+        #expect(a.fromUser == "alice-trunk")
+        #expect(a.fromTag == "abc")
+        #expect(a.requestUser == "+442071234567")
+        #expect(a.viaBranch == "z9hG4bK-1")
+        #expect(a.sessionExpires == 1800)
+        #expect(a.refresher == "uac")
+        #expect(a.assertedUser == "+15550001")
+        #expect(a.method == .invite)
+    }
+
+    @Test("bare LF line ends parse like CRLF")
+    func bareLF() throws {
+        let lf = Self.long.replacingOccurrences(of: "\r\n", with: "\n")
+        #expect(try SIPParser.parse(lf).get() == SIPParser.parse(Self.long).get())
+    }
+
+    @Test("a response carries its status, CSeq method, To tag and Q.850 cause")
+    func response() throws {
+        let text = """
+            SIP/2.0 486 Busy Here\r
+            Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1\r
+            From: <sip:alice@example.com>;tag=abc\r
+            To: <sip:bob@example.net>;tag=xyz\r
+            Call-ID: call-1\r
+            CSeq: 1 INVITE\r
+            Reason: Q.850;cause=17;text="User busy"\r
+            Content-Length: 0\r
+            \r
+
+            """
+        let m = try SIPParser.parse(text).get()
+        #expect(m.status == 486)
+        #expect(m.cseqMethod == .invite)
+        #expect(m.toTag == "xyz")
+        #expect(m.q850Cause == 17)
+    }
+
+    @Test("messages missing a mandatory header are rejected, not accepted empty", arguments: ["Call-ID", "CSeq", "From", "To"])
+    func missingHeader(_ header: String) {
+        let text = Self.long.components(separatedBy: "\r\n")
+            .filter { !$0.hasPrefix(header + ":") }.joined(separator: "\r\n")
+        guard case .failure(let error) = SIPParser.parse(text) else {
+            Issue.record("accepted a message without \(header)")
+            return
+        }
+        #expect(error == .missingHeader(header) || header == "CSeq")
+    }
+
+    @Test("garbage is an error, never a crash", arguments: ["", "\r\n\r\n", "hello world", "SIP/2.0 abc\r\n\r\n", String(repeating: "A", count: 100_000)])
+    func garbage(_ text: String) {
+        guard case .failure = SIPParser.parse(text) else {
+            Issue.record("accepted garbage")
+            return
+        }
+    }
+}
