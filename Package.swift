@@ -64,7 +64,7 @@ let package = Package(
             dependencies: ["CallCorrelation", "SIPCapture", "SIPParsing", "MeteringCore", "MeteringAgent"],
             swiftSettings: strict
         ),
-        .testTarget(name: "AgentCLITests", dependencies: ["MeteringCore"], swiftSettings: strict),
+        .testTarget(name: "AgentCLITests", dependencies: ["sipmeter-agent"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
