@@ -1,1 +1,42 @@
-print("x")
+// The floor for `sipmeter-agent parse`: frames every SIP message of a
+// capture into memory, then times a bare libosip2 parse loop over them on
+// N threads (no correlation, no output).
+import Foundation
+import SIPCapture
+import SIPParsing
+
+let args = CommandLine.arguments
+guard args.count >= 2 else {
+    FileHandle.standardError.write(Data("usage: sipmeter-bench CAPTURE [THREADS]\n".utf8))
+    exit(2)
+}
+let threads = args.count > 2 ? Int(args[2]) ?? 2 : 2
+var messages: [[UInt8]] = []
+do {
+    let source = try CaptureInput.open(path: args[1])
+    while let m = try source.next() { messages.append(m.bytes) }
+} catch {
+    FileHandle.standardError.write(Data("\(error)\n".utf8))
+    exit(2)
+}
+SIPParser.initialize()
+let start = DispatchTime.now().uptimeNanoseconds
+let failures = ManagedCounter()
+DispatchQueue.concurrentPerform(iterations: threads) { t in
+    var bad = 0
+    var i = t
+    while i < messages.count {
+        if case .failure = SIPParser.parse(messages[i]) { bad += 1 }
+        i += threads
+    }
+    failures.add(bad)
+}
+let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+print(String(format: "libosip2 floor: %d messages, %d threads, %.3f s, %.0f messages/s, %d failed", messages.count, threads, seconds, Double(messages.count) / seconds, failures.value))
+
+final class ManagedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = 0
+    func add(_ n: Int) { lock.lock(); total += n; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return total }
+}
