@@ -11,14 +11,18 @@ guard args.count >= 2 else {
     exit(2)
 }
 let threads = args.count > 2 ? Int(args[2]) ?? 2 : 2
-var messages: [[UInt8]] = []
-do {
-    let source = try CaptureInput.open(path: args[1])
-    while let m = try source.next() { messages.append(m.bytes) }
-} catch {
-    FileHandle.standardError.write(Data("\(error)\n".utf8))
-    exit(2)
+func load(_ path: String) -> [[UInt8]] {
+    var out: [[UInt8]] = []
+    do {
+        let source = try CaptureInput.open(path: path)
+        while let m = try source.next() { out.append(m.bytes) }
+    } catch {
+        FileHandle.standardError.write(Data("\(error)\n".utf8))
+        exit(2)
+    }
+    return out
 }
+let messages: [[UInt8]] = load(args[1])
 SIPParser.initialize()
 let start = DispatchTime.now().uptimeNanoseconds
 let failures = ManagedCounter()
