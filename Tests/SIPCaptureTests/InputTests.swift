@@ -74,3 +74,26 @@ struct InputTests {
         #expect(last?.truncated == true)
     }
 }
+
+@Suite("SIPp Dead call blocks")
+struct SIPpDeadCallTests {
+    @Test("a Dead call block (no timestamp) keeps the previous time and adds no call")
+    func deadCall() throws {
+        let log = try String(contentsOfFile: PcapReaderTests.trace("basic.sipp.log"), encoding: .utf8)
+        // SIPp's deadcall.cpp writes 47 dashes, "Dead call <id> received a
+        // UDP message:", a blank line and the message. Repeat the first
+        // 200 OK the caller received, as a late retransmission would be.
+        let blocks = log.components(separatedBy: "----------------------------------------------- ")
+        let ok = try #require(blocks.first { $0.contains("SIP/2.0 200 OK") && $0.contains("CSeq: 1 INVITE") })
+        let message = try #require(ok.range(of: "\n\n")).upperBound
+        let dead = "-----------------------------------------------\nDead call 1-9688@127.0.0.1 received a UDP message:\n\n" + ok[message...]
+        let path = try InputTests.temp(Array((log + dead).utf8))
+        let source = try CaptureInput.open(path: path)
+        var messages: [CapturedMessage] = []
+        while let m = try source.next() { messages.append(m) }
+        #expect(messages.count == 36)
+        let last = try #require(messages.last)
+        #expect(last.time == messages[messages.count - 2].time)
+        #expect(!last.timeMissing)
+    }
+}
