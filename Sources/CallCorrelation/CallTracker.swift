@@ -146,8 +146,11 @@ public struct CallTracker {
         }
         switch method {
         case .cancel:
-            // RFC 3261 §9: only the caller cancels a pending INVITE.
-            if call.answerTime == nil, call.cancelTime == nil { call.cancelTime = observed.time }
+            // RFC 3261 §9.1: a CANCEL carries the branch of the INVITE it
+            // cancels; only the caller's counts (a proxy also cancels the
+            // losing branches of a fork).
+            let fromCaller = m.viaBranch.map { call.callerBranches.contains($0) } ?? (m.viaCount <= call.callerViaCount)
+            if fromCaller, call.answerTime == nil, call.cancelTime == nil { call.cancelTime = observed.time }
         case .bye:
             // The end is the BYE as the caller's hop carried it; a proxy
             // relays a callee's BYE to the caller a little later.

@@ -75,9 +75,17 @@ struct SIPStreamFramer {
         malformed += 1
         var i = 0
         while i < b.count {
-            if b[i] == 0x0A, i + 1 < b.count, SIPBytes.looksLikeStartLine(b, at: i + 1) {
-                start += i + 1
-                return true
+            if b[i] == 0x0A {
+                // Skip CR/LF after the LF as nextMessage does (keep-alives), so a
+                // start line after "\n\r" is found however the stream was cut.
+                var j = i + 1
+                while j < b.count, b[j] == 0x0D || b[j] == 0x0A { j += 1 }
+                if SIPBytes.looksLikeStartLine(b, at: j) {
+                    start += j
+                    return true
+                }
+                i = j
+                continue
             }
             i += 1
         }

@@ -1,0 +1,92 @@
+import Testing
+import MeteringCore
+import SIPCapture
+import SIPParsing
+import CallCorrelation
+
+/// Races and reordering, made by rearranging real captured messages.
+@Suite("Races and reordering on real messages")
+struct RaceTests {
+    static func observed(_ name: String) throws -> [ObservedMessage] {
+        let source = try CaptureInput.open(path: Traces.path(name))
+        var out: [ObservedMessage] = []
+        while let c = try source.next() {
+            let m = try SIPParser.parse(c.bytes).get()
+            out.append(ObservedMessage(message: m, time: c.time, sequence: out.count))
+        }
+        return out
+    }
+
+    static func correlate(_ messages: [ObservedMessage]) throws -> [CallRecord] {
+        var c = Correlator(profiles: try Traces.profiles())
+        var out: [CallRecord] = []
+        for (i, var m) in messages.enumerated() {
+            m.sequence = i
+            c.add(m, into: &out)
+        }
+        c.finish(into: &out)
+        return out
+    }
+
+    @Test("messages up to a second out of order give the same records")
+    func reorderWindow() throws {
+        for name in ["basic.pcap", "cancel.pcap", "auth.pcap", "fork.pcap"] {
+            let messages = try Self.observed(name)
+            var shuffled = messages
+            // Swap neighbours closer than one second, as a mirror port would.
+            var i = 0
+            while i + 1 < shuffled.count {
+                if shuffled[i + 1].time.microseconds - shuffled[i].time.microseconds < 1_000_000 {
+                    shuffled.swapAt(i, i + 1)
+                }
+                i += 3
+            }
+            #expect(shuffled.map(\.sequence) != messages.map(\.sequence))
+            #expect(try Self.correlate(shuffled) == Self.correlate(messages), "\(name)")
+        }
+    }
+
+    @Test("a 487 that overtakes the 200 to the CANCEL changes nothing")
+    func cancel487First() throws {
+        let messages = try Self.observed("cancel.pcap")
+        var swapped = messages
+        // For each CANCEL's 200, move the caller's 487 in front of it.
+        for i in swapped.indices where swapped[i].message.status == 200 && swapped[i].message.cseqMethod == .cancel {
+            if let j = swapped[(i + 1)...].firstIndex(where: { $0.message.status == 487 && $0.message.callID == swapped[i].message.callID }) {
+                let moved = swapped.remove(at: j)
+                var early = moved
+                early.time = swapped[i].time
+                swapped.insert(early, at: i)
+            }
+        }
+        let a = try Self.correlate(messages), b = try Self.correlate(swapped)
+        #expect(a.map(\.disposition) == b.map(\.disposition))
+        #expect(a.map(\.finalStatus) == b.map(\.finalStatus))
+        #expect(b.allSatisfy { $0.endedBy == .caller })
+    }
+
+    @Test("a 200 that crosses the caller's CANCEL: the call is answered")
+    func answerAfterCancel() throws {
+        var messages = try Self.observed("basic.pcap")
+        // Insert a CANCEL from the caller, built from its INVITE (same
+        // branch, RFC 3261 §9.1), just before each call's first 200 OK.
+        var i = 0
+        while i < messages.count {
+            let m = messages[i].message
+            if m.status == 200, m.cseqMethod == .invite,
+               let invite = messages[..<i].first(where: { $0.message.callID == m.callID && $0.message.method == .invite }),
+               !messages[..<i].contains(where: { $0.message.callID == m.callID && $0.message.method == .cancel }) {
+                var cancel = invite
+                cancel.message.startLine = .request(method: .cancel, uriUser: invite.message.requestUser, uriHost: nil)
+                cancel.message.cseqMethod = .cancel
+                cancel.time = messages[i].time.adding(microseconds: -1)
+                messages.insert(cancel, at: i)
+                i += 1
+            }
+            i += 1
+        }
+        let records = try Self.correlate(messages)
+        #expect(records.count == 5)
+        #expect(records.allSatisfy { $0.disposition == .answered && $0.endedBy == .caller && $0.durationMs > 900 })
+    }
+}
