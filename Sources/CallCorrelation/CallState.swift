@@ -62,6 +62,8 @@ struct CallState {
     var lastActivity: Timestamp
     /// When this call is finalised if nothing else happens.
     var deadline: Timestamp
+    /// The earliest deadline this call has in the tracker's heap.
+    var scheduled = Timestamp(microseconds: Int64.max)
 
     init(
         invite: ObservedMessage, caller: String, callee: String, profile: String?, direction: Direction,

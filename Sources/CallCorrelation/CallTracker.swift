@@ -11,12 +11,26 @@ public struct CallTracker {
         /// Messages for no call this tracker knows (in-dialog requests or
         /// responses whose INVITE was not seen, REGISTER, OPTIONS, …).
         public var unrelated = 0
+        /// Messages that arrived for a call already closed (a late 200 to
+        /// a BYE, an ACK): expected, not counted as unrelated.
+        public var late = 0
+    }
+
+    /// What is remembered of a closed call (RFC 3261 §17: retransmissions
+    /// can trail a transaction by 64·T1).
+    private struct Closed {
+        var fromTag: String
+        var highestInviteCSeq: UInt32
+        var until: Timestamp
     }
 
     private let settings: CorrelationSettings
     private let matcher: ProfileMatcher
     var calls: [String: CallState] = [:]
     private var deadlines = Heap<(Timestamp, String)> { $0.0 < $1.0 }
+    private var closed: [String: Closed] = [:]
+    private var closedOrder: [(String, Timestamp)] = []
+    private var closedHead = 0
     public private(set) var counters = Counters()
     public private(set) var now = Timestamp(microseconds: Int64.min)
 
@@ -36,7 +50,7 @@ public struct CallTracker {
             return
         }
         guard var call = calls[m.callID] else {
-            counters.unrelated += 1
+            if closed[m.callID] != nil { counters.late += 1 } else { counters.unrelated += 1 }
             return
         }
         call.lastActivity = observed.time
@@ -57,10 +71,35 @@ public struct CallTracker {
         if time > now { now = time }
         while let (deadline, callID) = deadlines.min, deadline <= now {
             deadlines.pop()
-            guard let call = calls[callID], call.deadline == deadline else { continue }
+            guard var call = calls[callID], call.scheduled == deadline else { continue }
+            if call.deadline > now {
+                // The call's bound moved later since this entry was pushed.
+                call.scheduled = call.deadline
+                deadlines.push((call.deadline, callID))
+                calls[callID] = call
+                continue
+            }
             calls[callID] = nil
-            out.append(close(call, at: deadline, endOfInput: false))
+            out.append(retire(call, at: call.deadline, endOfInput: false))
         }
+        while closedHead < closedOrder.count, closedOrder[closedHead].1 <= now {
+            let (callID, until) = closedOrder[closedHead]
+            if closed[callID]?.until == until { closed[callID] = nil }
+            closedHead += 1
+        }
+        if closedHead >= 4096, closedHead * 2 >= closedOrder.count {
+            closedOrder.removeFirst(closedHead)
+            closedHead = 0
+        }
+    }
+
+    /// Closes a call and remembers its Call-ID for a while.
+    private mutating func retire(_ call: CallState, at time: Timestamp, endOfInput: Bool) -> CallRecord {
+        let until = now.adding(seconds: settings.retransmissionMemory)
+        let highest = call.seenRequests.filter { $0.method == .invite }.map(\.cseq).max() ?? 0
+        closed[call.callID] = Closed(fromTag: call.fromTag, highestInviteCSeq: highest, until: until)
+        closedOrder.append((call.callID, until))
+        return close(call, at: time, endOfInput: endOfInput)
     }
 
     /// Closes all calls at the end of the input.
@@ -71,6 +110,9 @@ public struct CallTracker {
             let endOfInput = call.deadline > now
             out.append(close(call, at: min(call.deadline, now), endOfInput: endOfInput))
         }
+        closed.removeAll()
+        closedOrder.removeAll()
+        closedHead = 0
     }
 
     private var openSetups = Heap<(Timestamp, String)> { $0.0 < $1.0 }
@@ -117,7 +159,11 @@ public struct CallTracker {
             }
             // A different caller reuses the Call-ID: the old call is over.
             calls[m.callID] = nil
-            out.append(close(call, at: call.endTime ?? call.lastActivity, endOfInput: false))
+            out.append(retire(call, at: call.endTime ?? call.lastActivity, endOfInput: false))
+        } else if let gone = closed[m.callID], gone.fromTag == (m.fromTag ?? ""), m.cseq <= gone.highestInviteCSeq {
+            // A retransmission of an INVITE whose call is already closed.
+            counters.retransmissions += 1
+            return
         }
         let hosts = [observed.sourceHost, observed.destinationHost].compactMap { $0 }
         let (profile, direction) = matcher.match(
@@ -245,10 +291,14 @@ public struct CallTracker {
         case .answered:
             deadline = answeredBound(call).time
         case .ended:
-            deadline = call.lastActivity.adding(seconds: settings.linger)
+            let challenged = call.failure.map { $0.status == 401 || $0.status == 407 } ?? false
+            deadline = call.lastActivity.adding(seconds: challenged ? settings.authLinger : settings.linger)
         }
-        if deadline != call.deadline {
-            call.deadline = deadline
+        call.deadline = deadline
+        // One heap entry per call at a time, unless the bound moves
+        // earlier; a bound that moves later is re-pushed when reached.
+        if deadline < call.scheduled {
+            call.scheduled = deadline
             deadlines.push((deadline, call.callID))
         }
     }

@@ -37,10 +37,15 @@ public struct CorrelationSettings: Sendable {
     public var reorderWindow: Int64 = 2
     /// An answered call with no BYE and no session timer closes here.
     public var maxDuration: Int64 = 4 * 3600
-    /// A call stays known this long after its final response or BYE, to
-    /// absorb retransmissions and an authenticated re-INVITE (64·T1,
-    /// RFC 3261 §17.1.1.2).
-    public var linger: Int64 = 32
+    /// A call stays open this long after its BYE or final response, for
+    /// the messages that finish it (the 200 to the BYE, the ACK).
+    public var linger: Int64 = 4
+    /// After a 401/407 the call waits this long for the authenticated
+    /// INVITE (64·T1, RFC 3261 §17.1.1.2).
+    public var authLinger: Int64 = 32
+    /// A closed call's Call-ID is remembered this long, so a late INVITE
+    /// retransmission never starts a new call (64·T1).
+    public var retransmissionMemory: Int64 = 32
     /// An INVITE with no final response is given up after this much silence.
     public var setupTimeout: Int64 = 300
 

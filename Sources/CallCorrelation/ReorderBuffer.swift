@@ -3,10 +3,13 @@ import MeteringCore
 /// Puts messages back in time order within a window (SIP-FORMATS.md:
 /// mirrored or merged sources deliver a little out of order). A message is
 /// released once the newest time seen is `window` seconds past it.
+///
+/// Most input is already in order, so messages sit in one array sorted by
+/// (time, arrival): an in-order message is appended, a late one inserted
+/// by binary search, and released messages leave from the front.
 struct ReorderBuffer {
-    private var heap = Heap<ObservedMessage> { a, b in
-        a.time != b.time ? a.time < b.time : a.sequence < b.sequence
-    }
+    private var items: [ObservedMessage] = []
+    private var head = 0
     private let window: Int64
     private(set) var newest = Timestamp(microseconds: Int64.min)
     private(set) var lastReleased = Timestamp(microseconds: Int64.min)
@@ -17,24 +20,48 @@ struct ReorderBuffer {
         self.window = window * 1_000_000
     }
 
-    /// Adds a message; returns those now safe to process, in order.
+    /// Adds a message; appends those now safe to process, in order.
     mutating func add(_ message: ObservedMessage, into out: inout [ObservedMessage]) {
-        if message.time < newest { reordered += 1 }
-        newest = max(newest, message.time)
-        heap.push(message)
+        if message.time < newest {
+            reordered += 1
+            items.insert(message, at: insertionIndex(message))
+        } else {
+            items.append(message)
+            newest = message.time
+        }
         let limit = newest.adding(microseconds: -window)
-        while let top = heap.min, top.time <= limit {
-            heap.pop()
-            out.append(release(top))
+        while head < items.count, items[head].time <= limit {
+            out.append(release(items[head]))
+            head += 1
+        }
+        if head >= 4096, head * 2 >= items.count {
+            items.removeFirst(head)
+            head = 0
         }
     }
 
     mutating func drain(into out: inout [ObservedMessage]) {
-        while let top = heap.pop() { out.append(release(top)) }
+        while head < items.count {
+            out.append(release(items[head]))
+            head += 1
+        }
+        items.removeAll(keepingCapacity: true)
+        head = 0
+    }
+
+    private func insertionIndex(_ m: ObservedMessage) -> Int {
+        var lo = head, hi = items.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let x = items[mid]
+            if x.time < m.time || (x.time == m.time && x.sequence < m.sequence) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
     }
 
     private mutating func release(_ message: ObservedMessage) -> ObservedMessage {
-        // Too late even for the window: keep going, in arrival position.
+        // Later than even the window allows: keep its place in arrival
+        // order, at the time of what came before it (never backwards).
         var m = message
         if m.time < lastReleased { m.time = lastReleased }
         lastReleased = m.time

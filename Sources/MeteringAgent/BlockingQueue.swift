@@ -45,14 +45,21 @@ final class BlockingQueue<Element>: @unchecked Sendable {
 }
 
 /// Results that finish out of order, handed out strictly by index.
+/// Bounded: a producer ahead of the consumer by `window` items waits.
 final class OrderedSlots<Element>: @unchecked Sendable {
     private let condition = NSCondition()
     private var slots: [Int: Element] = [:]
     private var next = 0
     private var total: Int?
+    private let window: Int
+
+    init(window: Int) {
+        self.window = window
+    }
 
     func put(_ index: Int, _ item: Element) {
         condition.lock()
+        while index >= next + window { condition.wait() }
         slots[index] = item
         condition.broadcast()
         condition.unlock()
@@ -75,6 +82,7 @@ final class OrderedSlots<Element>: @unchecked Sendable {
         }
         let item = slots.removeValue(forKey: next)
         next += 1
+        condition.broadcast()
         return item
     }
 }

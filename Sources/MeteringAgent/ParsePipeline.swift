@@ -80,7 +80,7 @@ public enum ParsePipeline {
         let inputs = sources.map { (path: $0.path, unit: $0.positionUnit) }
         let needsHosts = options.profiles.contains { !$0.hosts.isEmpty }
         let rawQueue = BlockingQueue<RawBatch>(capacity: 8)
-        let results = OrderedSlots<ParsedBatch>()
+        let results = OrderedSlots<ParsedBatch>(window: 16)
         let batchSize = options.batchSize
         let readerDone = DispatchSemaphore(value: 0)
         let readerBox = ReaderBox(merged: merged)

@@ -80,6 +80,11 @@ struct SIPStreamFramer {
                 // start line after "\n\r" is found however the stream was cut.
                 var j = i + 1
                 while j < b.count, b[j] == 0x0D || b[j] == 0x0A { j += 1 }
+                // Under 8 bytes buffered: too few to decide; keep them and wait.
+                if b.count - j < 8 {
+                    start += j
+                    return false
+                }
                 if SIPBytes.looksLikeStartLine(b, at: j) {
                     start += j
                     return true
