@@ -7,9 +7,7 @@ public import MeteringCore
 public struct Correlator {
     private var reorder: ReorderBuffer
     public private(set) var tracker: CallTracker
-    private var ready = Heap<CallRecord> { a, b in
-        a.setupTime != b.setupTime ? a.setupTime < b.setupTime : a.id < b.id
-    }
+    private var ready = SetupOrderedRecords()
     private var released: [ObservedMessage] = []
     private var closed: [CallRecord] = []
 
@@ -36,14 +34,7 @@ public struct Correlator {
         for m in released { tracker.handle(m, into: &closed) }
         released.removeAll(keepingCapacity: true)
         tracker.advance(to: time, into: &closed)
-        for r in closed { ready.push(r) }
-        closed.removeAll(keepingCapacity: true)
-        var watermark = time
-        if let open = tracker.earliestOpenSetup(), open < watermark { watermark = open }
-        while let top = ready.min, top.setupTime < watermark {
-            ready.pop()
-            out.append(top)
-        }
+        release(watermark: time, into: &out)
     }
 
     /// Ends the input: every open call is closed and every record released.
@@ -52,20 +43,22 @@ public struct Correlator {
         for m in released { tracker.handle(m, into: &closed) }
         released.removeAll()
         tracker.finish(into: &closed)
-        for r in closed { ready.push(r) }
+        for r in closed { ready.insert(r) }
         closed.removeAll()
-        while let r = ready.pop() { out.append(r) }
+        ready.releaseAll(into: &out)
     }
 
     private mutating func flush(into out: inout [CallRecord]) {
-        for r in closed { ready.push(r) }
+        release(watermark: reorder.lastReleased, into: &out)
+    }
+
+    /// Releases records that no open or future call can precede.
+    private mutating func release(watermark limit: Timestamp, into out: inout [CallRecord]) {
+        for r in closed { ready.insert(r) }
         closed.removeAll(keepingCapacity: true)
         guard !ready.isEmpty else { return }
-        var watermark = reorder.lastReleased
+        var watermark = limit
         if let open = tracker.earliestOpenSetup(), open < watermark { watermark = open }
-        while let top = ready.min, top.setupTime < watermark {
-            ready.pop()
-            out.append(top)
-        }
+        ready.release(before: watermark, into: &out)
     }
 }

@@ -46,6 +46,7 @@ public struct ProfileMatcher: Sendable {
         fromUser: String?, assertedUser: String?, requestUser: String?, toUser: String?,
         hosts: [String]
     ) -> (profile: String?, direction: Direction) {
+        guard !profiles.isEmpty else { return (nil, .unknown) }
         for user in [fromUser, assertedUser].compactMap({ $0 }) {
             if let i = byFromUser[user] ?? byFromUser[PhoneNumber.normalise(user)], hostAllowed(i, hosts) {
                 return (profiles[i].name, .outbound)

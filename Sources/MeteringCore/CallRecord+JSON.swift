@@ -2,7 +2,18 @@
 /// order of DESIGN.md, so output is byte-identical across runs.
 extension CallRecord {
     public var jsonLine: String {
-        var w = JSONObjectWriter()
+        var bytes: [UInt8] = []
+        appendJSON(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the JSON object (no newline) as UTF-8 bytes.
+    public func appendJSON(to out: inout [UInt8]) {
+        // Hand the buffer to the writer without copying it (it must be
+        // uniquely referenced before the writer appends).
+        var w = JSONObjectWriter(continuing: out)
+        out = []
+        w.open()
         w.string("id", id)
         w.string("profile", profile)
         w.string("direction", direction.rawValue)
@@ -11,10 +22,10 @@ extension CallRecord {
         w.string("to_tag", toTag)
         w.string("caller", caller)
         w.string("callee", callee)
-        w.string("setup_time", setupTime.rfc3339)
-        w.string("progress_time", progressTime?.rfc3339)
-        w.string("answer_time", answerTime?.rfc3339)
-        w.string("end_time", endTime.rfc3339)
+        w.time("setup_time", setupTime)
+        w.time("progress_time", progressTime)
+        w.time("answer_time", answerTime)
+        w.time("end_time", endTime)
         w.int("duration_ms", durationMs)
         w.string("disposition", disposition.rawValue)
         w.int("final_status", finalStatus.map(Int64.init))
@@ -23,78 +34,90 @@ extension CallRecord {
         if let q850Cause { w.int("q850_cause", Int64(q850Cause)) }
         if let pddMs { w.int("pdd_ms", pddMs) }
         if let source { w.string("source", source) }
-        return w.finish()
+        out = w.finish()
     }
 }
 
-/// A minimal, allocation-light writer of one flat JSON object.
+/// A minimal writer of one flat JSON object into a byte buffer.
 public struct JSONObjectWriter {
-    private var out = "{"
+    private var out: [UInt8]
     private var first = true
 
     public init() {
-        out.reserveCapacity(512)
+        out = []
+        open()
+    }
+
+    /// Continues `buffer`; call `open()` once the caller dropped its copy.
+    public init(continuing buffer: [UInt8]) {
+        out = buffer
+    }
+
+    public mutating func open() {
+        out.append(UInt8(ascii: "{"))
     }
 
     private mutating func key(_ name: String) {
-        if !first { out.append(",") }
+        if !first { out.append(UInt8(ascii: ",")) }
         first = false
-        out.append("\"")
-        out.append(name)
-        out.append("\":")
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: name.utf8)
+        out.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: ":"))
     }
 
     public mutating func string(_ name: String, _ value: String?) {
         key(name)
-        guard let value else { out.append("null"); return }
+        guard let value else { out.append(contentsOf: "null".utf8); return }
         Self.appendQuoted(&out, value)
+    }
+
+    public mutating func time(_ name: String, _ value: Timestamp?) {
+        key(name)
+        guard let value else { out.append(contentsOf: "null".utf8); return }
+        out.append(UInt8(ascii: "\""))
+        value.appendRFC3339(to: &out)
+        out.append(UInt8(ascii: "\""))
     }
 
     public mutating func int(_ name: String, _ value: Int64?) {
         key(name)
-        out.append(value.map { String($0) } ?? "null")
+        guard let value else { out.append(contentsOf: "null".utf8); return }
+        out.append(contentsOf: String(value).utf8)
     }
 
     public mutating func strings(_ name: String, _ values: [String]) {
         key(name)
-        out.append("[")
+        out.append(UInt8(ascii: "["))
         for (i, v) in values.enumerated() {
-            if i > 0 { out.append(",") }
+            if i > 0 { out.append(UInt8(ascii: ",")) }
             Self.appendQuoted(&out, v)
         }
-        out.append("]")
+        out.append(UInt8(ascii: "]"))
     }
 
-    public mutating func finish() -> String {
-        out.append("}")
+    public mutating func finish() -> [UInt8] {
+        out.append(UInt8(ascii: "}"))
         return out
     }
 
     /// RFC 8259 string escaping.
-    public static func appendQuoted(_ out: inout String, _ value: String) {
-        out.append("\"")
-        var plain = true
-        for u in value.utf8 where u < 0x20 || u == 0x22 || u == 0x5C {
-            plain = false
-            break
-        }
-        if plain {
-            out.append(value)
-        } else {
-            for scalar in value.unicodeScalars {
-                switch scalar {
-                case "\"": out.append("\\\"")
-                case "\\": out.append("\\\\")
-                case "\n": out.append("\\n")
-                case "\r": out.append("\\r")
-                case "\t": out.append("\\t")
-                case let s where s.value < 0x20:
-                    let hex = String(s.value, radix: 16)
-                    out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-                default: out.unicodeScalars.append(scalar)
-                }
+    public static func appendQuoted(_ out: inout [UInt8], _ value: String) {
+        out.append(UInt8(ascii: "\""))
+        for b in value.utf8 {
+            switch b {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+            default:
+                out.append(b)
             }
         }
-        out.append("\"")
+        out.append(UInt8(ascii: "\""))
     }
 }

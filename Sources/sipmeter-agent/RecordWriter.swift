@@ -15,7 +15,8 @@ final class RecordWriter {
     func write(_ r: CallRecord) {
         switch format {
         case .jsonl:
-            append(r.jsonLine + "\n")
+            r.appendJSON(to: &buffer)
+            buffer.append(0x0A)
         case .csv:
             if !wroteHeader {
                 append(CSVWriter.line(CallRecord.csvHeader))

@@ -12,6 +12,9 @@ struct MeteringCoreTests {
     func rfc3339(_ micros: Int64, _ text: String) throws {
         let t = Timestamp(microseconds: micros)
         #expect(t.rfc3339 == text)
+        var bytes: [UInt8] = []
+        t.appendRFC3339(to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == text)
         let parsed = try #require(Timestamp.parseRFC3339(Substring(text)))
         #expect(parsed.0 == t)
         #expect(parsed.hasZone)
@@ -62,6 +65,6 @@ struct MeteringCoreTests {
         var w = JSONObjectWriter()
         w.string("k", "a\"b\\c\n\u{01}")
         w.string("n", nil)
-        #expect(w.finish() == #"{"k":"a\"b\\c\n\u0001","n":null}"#)
+        #expect(String(decoding: w.finish(), as: UTF8.self) == #"{"k":"a\"b\\c\n\u0001","n":null}"#)
     }
 }

@@ -1,0 +1,53 @@
+import MeteringCore
+
+/// Closed records waiting to be written in setup-time order. Calls mostly
+/// close in the order they started, so records sit in one sorted array:
+/// inserted by binary search near the end, released from the front.
+struct SetupOrderedRecords {
+    private var items: [CallRecord] = []
+    private var head = 0
+
+    var isEmpty: Bool { head == items.count }
+
+    mutating func insert(_ record: CallRecord) {
+        if let last = items.last, head < items.count, Self.less(record, last) {
+            var lo = head, hi = items.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if Self.less(items[mid], record) { lo = mid + 1 } else { hi = mid }
+            }
+            items.insert(record, at: lo)
+        } else {
+            items.append(record)
+        }
+    }
+
+    /// Appends to `out`, in order, every record that started before `watermark`.
+    mutating func release(before watermark: Timestamp, into out: inout [CallRecord]) {
+        while head < items.count, items[head].setupTime < watermark {
+            out.append(items[head])
+            head += 1
+        }
+        compact()
+    }
+
+    mutating func releaseAll(into out: inout [CallRecord]) {
+        out.append(contentsOf: items[head...])
+        items.removeAll()
+        head = 0
+    }
+
+    private mutating func compact() {
+        if head == items.count {
+            items.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 4096, head * 2 >= items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+    }
+
+    private static func less(_ a: CallRecord, _ b: CallRecord) -> Bool {
+        a.setupTime != b.setupTime ? a.setupTime < b.setupTime : a.id < b.id
+    }
+}
