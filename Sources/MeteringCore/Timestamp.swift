@@ -27,7 +27,8 @@ public struct Timestamp: Hashable, Comparable, Sendable {
 
     /// Milliseconds from `earlier` to `self`, truncated; never negative.
     public func milliseconds(since earlier: Timestamp) -> Int64 {
-        max(0, (microseconds - earlier.microseconds) / 1000)
+        let (delta, overflow) = microseconds.subtractingReportingOverflow(earlier.microseconds)
+        return overflow ? 0 : max(0, delta / 1000)
     }
 }
 

@@ -69,7 +69,8 @@ struct AsteriskDialect: TextDialect {
             if hasZone { return ts }
             let s = Array(inner.utf8)
             guard let y = LineScan.number(s, 0, 4), let mo = LineScan.number(s, 5, 2), let d = LineScan.number(s, 8, 2),
-                  let h = LineScan.number(s, 11, 2), let mi = LineScan.number(s, 14, 2), let sec = LineScan.number(s, 17, 2)
+                  let h = LineScan.number(s, 11, 2), let mi = LineScan.number(s, 14, 2), let sec = LineScan.number(s, 17, 2),
+                  (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, sec < 61
             else { return ts }
             var micros: Int64 = 0
             if s.count > 20, s[19] == UInt8(ascii: ".") {
@@ -79,11 +80,16 @@ struct AsteriskDialect: TextDialect {
             return clock.timestamp(year: y, month: mo, day: d, hour: h, minute: mi, second: sec, microsecond: micros)
         }
         let words = inner.split(separator: " ")
-        guard words.count >= 3, let month = Self.months.firstIndex(of: String(words[0])), let day = Int64(words[1]) else {
+        // Untrusted text: every field is range-checked before any date arithmetic.
+        guard words.count >= 3, let month = Self.months.firstIndex(of: String(words[0])), words[1].count <= 2,
+              let day = Int64(words[1]), (1...31).contains(day)
+        else {
             return nil
         }
         let t = Array(words[2].utf8)
-        guard let h = LineScan.number(t, 0, 2), let mi = LineScan.number(t, 3, 2), let s = LineScan.number(t, 6, 2) else {
+        guard let h = LineScan.number(t, 0, 2), let mi = LineScan.number(t, 3, 2), let s = LineScan.number(t, 6, 2),
+              h < 24, mi < 60, s < 61
+        else {
             return nil
         }
         var micros: Int64 = 0

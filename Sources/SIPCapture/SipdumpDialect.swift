@@ -48,7 +48,8 @@ struct SipdumpDialect: TextDialect {
         switch key {
         case "time":
             let parts = value.split(separator: ".")
-            if let secs = parts.first.flatMap({ Int64($0) }) {
+            // Seconds between 1970 and 9999: anything else is corrupt text.
+            if let secs = parts.first.flatMap({ Int64($0) }), (0...253_402_300_799).contains(secs) {
                 var micros: Int64 = 0
                 if parts.count > 1 {
                     let frac = parts[1].prefix(6)
