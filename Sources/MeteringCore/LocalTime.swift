@@ -12,10 +12,14 @@ public struct LocalTimeConverter: Sendable {
 
     public init() {}
 
-    /// The UTC timestamp of a local civil time.
+    /// The UTC timestamp of a local civil time, or nil when a field is out
+    /// of range (the values come from untrusted log text).
     public mutating func timestamp(
         year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64, microsecond: Int64
-    ) -> Timestamp {
+    ) -> Timestamp? {
+        guard (1...9999).contains(year), (1...12).contains(month), (1...31).contains(day), (0..<24).contains(hour),
+              (0..<60).contains(minute), (0...60).contains(second), (0..<1_000_000).contains(microsecond)
+        else { return nil }
         // Zone offsets only change on hour boundaries; cache per local hour.
         let key = ((year * 13 + month) * 32 + day) * 24 + hour
         if key != cachedKey {

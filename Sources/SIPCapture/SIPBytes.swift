@@ -86,8 +86,10 @@ enum SIPBytes {
     static func fitToContentLength(_ message: [UInt8]) -> (bytes: [UInt8], truncated: Bool)? {
         message.withUnsafeBytes { b -> ([UInt8], Bool)? in
             guard let end = headerEnd(b, limit: maxHeaderBytes) else {
-                // No blank line: a header block cut short. Close it.
-                return (message + [0x0D, 0x0A, 0x0D, 0x0A], true)
+                // No blank line: a header block cut short. Close it, and
+                // say there is no body (whatever Content-Length claimed).
+                let closed = message + [0x0D, 0x0A, 0x0D, 0x0A]
+                return (rewriteContentLength(closed, headerEnd: closed.count, to: 0), true)
             }
             let body = b.count - end
             guard let cl = contentLength(b, headerEnd: end) else { return (message, false) }

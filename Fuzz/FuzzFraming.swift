@@ -1,0 +1,172 @@
+// libFuzzer target for the framing + parsing path (built by Fuzz/build.sh).
+//
+// One input is used three ways:
+//  (a) as a TCP byte stream fed to SIPStreamFramer in 2 or 3 chunks (split
+//      points from the first byte); every framed message goes to SIPParser.
+//      Checked: framing does not depend on how the stream was cut, and each
+//      framed message is a fixed point of SIPBytes.fitToContentLength.
+//  (b) as one datagram / log record: SIPBytes.fitToContentLength, then parse.
+//  (c) as a text log: lines (split at LF, CR stripped as LineReader does) go
+//      through every dialect's classify, each record's message lines through
+//      TextMessageBuilder.build (as TextLogReader does), then parse; the whole
+//      line list is also given to TextMessageBuilder.build once.
+//
+// Set FUZZ_NO_INVARIANTS=1 to check crashes/hangs only.
+@testable import SIPCapture
+import SIPParsing
+import MeteringCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+private let checkInvariants = getenv("FUZZ_NO_INVARIANTS") == nil
+
+private func fail(_ what: String, _ data: [UInt8]) -> Never {
+    fatalError("invariant broken: \(what) (input \(data.count) bytes)")
+}
+
+@inline(never)
+private func parse(_ bytes: [UInt8]) {
+    switch SIPParser.parse(bytes) {
+    case .success(let m):
+        // Touch the copied strings so nothing is optimised away.
+        if m.callID.isEmpty, m.viaCount < 0 { fail("impossible message", bytes) }
+    case .failure(let e):
+        _ = e.description
+    }
+}
+
+private func frame(_ chunks: [ArraySlice<UInt8>]) -> [[UInt8]] {
+    var framer = SIPStreamFramer()
+    var out: [[UInt8]] = []
+    for chunk in chunks { framer.append(chunk, into: &out) }
+    return out
+}
+
+private func fuzzFramer(_ input: [UInt8]) {
+    let n = input.count
+    let b0 = Int(input[0])
+    // 2 chunks for even b0, 3 for odd; positions spread over the input.
+    let p1 = n * ((b0 >> 1) & 0x0F) / 16
+    var chunks: [ArraySlice<UInt8>]
+    if b0 & 1 == 0 {
+        chunks = [input[0..<p1], input[p1..<n]]
+    } else {
+        let p2 = p1 + (n - p1) * (b0 >> 5) / 8
+        chunks = [input[0..<p1], input[p1..<p2], input[p2..<n]]
+    }
+    let framed = frame(chunks)
+    for message in framed {
+        parse(message)
+        guard checkInvariants else { continue }
+        message.withUnsafeBytes { b in
+            // looksLikeStartLine needs 8 bytes of context: a 6-byte "ABC \n\n" can be framed
+            // when more bytes follow it in the stream.
+            guard b.count < 8 || SIPBytes.looksLikeStartLine(b) else { fail("framed message without start line", input) }
+            guard let end = SIPBytes.headerEnd(b, limit: SIPBytes.maxHeaderBytes) else {
+                fail("framed message without header end", input)
+            }
+            let cl = SIPBytes.contentLength(b, headerEnd: end) ?? 0
+            guard cl >= 0, message.count == end + cl else { fail("framed length != header + Content-Length", input) }
+        }
+        guard let fitted = SIPBytes.fitToContentLength(message), !fitted.truncated, fitted.bytes == message else {
+            fail("framed message is not a fixed point of fitToContentLength", input)
+        }
+    }
+    if checkInvariants {
+        let whole = frame([input[...]])
+        if whole != framed {
+            fail("framing depends on chunking (\(whole.count) vs \(framed.count) messages)", input)
+        }
+    }
+}
+
+private func fuzzFit(_ input: [UInt8]) {
+    guard let (bytes, _) = SIPBytes.fitToContentLength(input) else { return }
+    parse(bytes)
+}
+
+/// Feeds lines to one dialect the way TextLogReader does.
+private func runDialect(_ dialect: inout some TextDialect, _ lines: [ArraySlice<UInt8>]) {
+    var record: [ArraySlice<UInt8>] = []
+    var open = false
+    func finish() {
+        if open, !record.isEmpty, let (bytes, _) = TextMessageBuilder.build(record),
+           bytes.withUnsafeBytes({ SIPBytes.looksLikeStartLine($0) }) {
+            parse(bytes)
+        }
+        record = []
+    }
+    for line in lines {
+        let indent = dialect.messageIndent
+        _ = type(of: dialect).isRecordStart(line)
+        switch dialect.classify(line) {
+        case .begin(let meta):
+            finish()
+            open = true
+            _ = meta.time?.rfc3339
+            _ = meta.source?.description
+            _ = meta.destination?.description
+        case .meta(let meta):
+            _ = meta.time?.rfc3339
+        case .message:
+            guard open else { continue }
+            var bytes = line
+            if indent > 0 {
+                let spaces = bytes.prefix(indent).prefix(while: { $0 == 0x20 }).count
+                bytes = bytes.dropFirst(spaces)
+            }
+            record.append(bytes)
+        case .skip:
+            continue
+        case .end:
+            finish()
+            open = false
+        }
+    }
+    finish()
+}
+
+private func fuzzText(_ input: [UInt8]) {
+    var lines: [ArraySlice<UInt8>] = []
+    var start = 0
+    for i in input.indices where input[i] == 0x0A {
+        var end = i
+        if end > start, input[end - 1] == 0x0D { end -= 1 }
+        lines.append(input[start..<end])
+        start = i + 1
+    }
+    if start < input.count { lines.append(input[start...]) }
+
+    if let (bytes, _) = TextMessageBuilder.build(lines) { parse(bytes) }
+
+    var sipp = SIPpDialect(clock: LocalTimeConverter())
+    runDialect(&sipp, lines)
+    var sipdump = SipdumpDialect()
+    runDialect(&sipdump, lines)
+    var sngrep = SngrepDialect(clock: LocalTimeConverter())
+    runDialect(&sngrep, lines)
+    var freeswitch = FreeSWITCHDialect(clock: LocalTimeConverter(), date: (2026, 11, 23))
+    runDialect(&freeswitch, lines)
+    var asterisk = AsteriskDialect(clock: LocalTimeConverter(), year: 2026)
+    runDialect(&asterisk, lines)
+}
+
+@_cdecl("LLVMFuzzerInitialize")
+public func fuzzInit(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>) -> Int32 {
+    setenv("TZ", "Europe/London", 1)
+    tzset()
+    SIPParser.initialize()
+    return 0
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    guard size > 0 else { return 0 }
+    let input = Array(UnsafeBufferPointer(start: data, count: size))
+    fuzzFramer(input)
+    fuzzFit(input)
+    fuzzText(input)
+    return 0
+}
