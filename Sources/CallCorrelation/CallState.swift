@@ -41,15 +41,15 @@ struct CallState {
 
     var phase = Phase.setup
     /// Top Via branches of the caller's initial INVITEs (one per auth round).
-    var callerBranches: Set<String> = []
+    var callerBranches: SmallSet<String> = []
     var latestInviteTime: Timestamp
-    var seenRequests: Set<RequestKey> = []
-    var seenResponses: Set<ResponseKey> = []
+    var seenRequests: SmallSet<RequestKey> = []
+    var seenResponses: SmallSet<ResponseKey> = []
     var progressTime: Timestamp?
     var answerTime: Timestamp?
     var answerToTag: String?
     var answerStatus: Int?
-    var earlyToTags: Set<String> = []
+    var earlyToTags: SmallSet<String> = []
     var failure: (status: Int, time: Timestamp)?
     var cancelTime: Timestamp?
     var endTime: Timestamp?

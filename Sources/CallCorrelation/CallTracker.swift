@@ -27,7 +27,7 @@ public struct CallTracker {
     private let settings: CorrelationSettings
     private let matcher: ProfileMatcher
     var calls: [String: CallState] = [:]
-    private var deadlines = Heap<(Timestamp, String)> { $0.0 < $1.0 }
+    private var deadlines = Heap<TimedCall>()
     private var closed: [String: Closed] = [:]
     private var closedOrder: [(String, Timestamp)] = []
     private var closedHead = 0
@@ -49,7 +49,9 @@ public struct CallTracker {
             initialInvite(observed, into: &out)
             return
         }
-        guard var call = calls[m.callID] else {
+        // Moved out of the dictionary while it changes, so its arrays are
+        // uniquely referenced and never copied (put back below).
+        guard var call = calls.removeValue(forKey: m.callID) else {
             if closed[m.callID] != nil { counters.late += 1 } else { counters.unrelated += 1 }
             return
         }
@@ -69,17 +71,19 @@ public struct CallTracker {
     /// Closes every call whose deadline is at or before `time`.
     public mutating func advance(to time: Timestamp, into out: inout [CallRecord]) {
         if time > now { now = time }
-        while let (deadline, callID) = deadlines.min, deadline <= now {
+        while let next = deadlines.min, next.time <= now {
+            let deadline = next.time, callID = next.callID
             deadlines.pop()
-            guard var call = calls[callID], call.scheduled == deadline else { continue }
+            guard let scheduled = calls[callID]?.scheduled, scheduled == deadline,
+                  var call = calls.removeValue(forKey: callID)
+            else { continue }
             if call.deadline > now {
                 // The call's bound moved later since this entry was pushed.
                 call.scheduled = call.deadline
-                deadlines.push((call.deadline, callID))
+                deadlines.push(TimedCall(time: call.deadline, callID: callID))
                 calls[callID] = call
                 continue
             }
-            calls[callID] = nil
             out.append(retire(call, at: call.deadline, endOfInput: false))
         }
         while closedHead < closedOrder.count, closedOrder[closedHead].1 <= now {
@@ -115,12 +119,12 @@ public struct CallTracker {
         closedHead = 0
     }
 
-    private var openSetups = Heap<(Timestamp, String)> { $0.0 < $1.0 }
+    private var openSetups = Heap<TimedCall>()
 
     /// The earliest setup time among calls still open, if any.
     public mutating func earliestOpenSetup() -> Timestamp? {
-        while let (setup, callID) = openSetups.min {
-            if let call = calls[callID], call.setupTime == setup { return setup }
+        while let top = openSetups.min {
+            if calls[top.callID]?.setupTime == top.time { return top.time }
             openSetups.pop()
         }
         return nil
@@ -131,7 +135,7 @@ public struct CallTracker {
     private mutating func initialInvite(_ observed: ObservedMessage, into out: inout [CallRecord]) {
         let m = observed.message
         let key = CallState.RequestKey(branch: m.viaBranch ?? "", method: .invite, cseq: m.cseq)
-        if var call = calls[m.callID] {
+        if var call = calls.removeValue(forKey: m.callID) {
             if call.seenRequests.contains(key) {
                 counters.retransmissions += 1
                 call.flags.insert(.retransmissions)
@@ -158,7 +162,6 @@ public struct CallTracker {
                 return
             }
             // A different caller reuses the Call-ID: the old call is over.
-            calls[m.callID] = nil
             out.append(retire(call, at: call.endTime ?? call.lastActivity, endOfInput: false))
         } else if let gone = closed[m.callID], gone.fromTag == (m.fromTag ?? ""), m.cseq <= gone.highestInviteCSeq {
             // A retransmission of an INVITE whose call is already closed.
@@ -177,7 +180,7 @@ public struct CallTracker {
         if observed.truncated { call.flags.insert(.truncated) }
         if observed.timeMissing { call.flags.insert(.noTimestamp) }
         counters.calls += 1
-        openSetups.push((call.setupTime, call.callID))
+        openSetups.push(TimedCall(time: call.setupTime, callID: call.callID))
         schedule(&call)
         calls[m.callID] = call
     }
@@ -299,7 +302,7 @@ public struct CallTracker {
         // earlier; a bound that moves later is re-pushed when reached.
         if deadline < call.scheduled {
             call.scheduled = deadline
-            deadlines.push((deadline, call.callID))
+            deadlines.push(TimedCall(time: deadline, callID: call.callID))
         }
     }
 

@@ -1,11 +1,8 @@
-/// A binary min-heap under a caller-given ordering.
-struct Heap<Element> {
-    private var items: [Element] = []
-    private let less: (Element, Element) -> Bool
+import MeteringCore
 
-    init(less: @escaping (Element, Element) -> Bool) {
-        self.less = less
-    }
+/// A binary min-heap.
+struct Heap<Element: Comparable> {
+    private var items: [Element] = []
 
     var isEmpty: Bool { items.isEmpty }
     var count: Int { items.count }
@@ -16,7 +13,7 @@ struct Heap<Element> {
         var i = items.count - 1
         while i > 0 {
             let parent = (i - 1) / 2
-            guard less(items[i], items[parent]) else { break }
+            guard items[i] < items[parent] else { break }
             items.swapAt(i, parent)
             i = parent
         }
@@ -32,12 +29,20 @@ struct Heap<Element> {
             let l = 2 * i + 1
             let r = l + 1
             var smallest = i
-            if l < items.count, less(items[l], items[smallest]) { smallest = l }
-            if r < items.count, less(items[r], items[smallest]) { smallest = r }
+            if l < items.count, items[l] < items[smallest] { smallest = l }
+            if r < items.count, items[r] < items[smallest] { smallest = r }
             if smallest == i { break }
             items.swapAt(i, smallest)
             i = smallest
         }
         return top
     }
+}
+
+/// A call's Call-ID keyed by a time (a deadline, a setup time).
+struct TimedCall: Comparable {
+    var time: Timestamp
+    var callID: String
+
+    static func < (a: TimedCall, b: TimedCall) -> Bool { a.time < b.time }
 }

@@ -3,7 +3,20 @@ public import SIPParsing
 
 /// A parsed SIP message with what its source told about it.
 public struct ObservedMessage: Sendable {
-    public var message: SIPMessage
+    /// The parsed message lives in an immutable box: a message is copied
+    /// several times on its way through the pipeline, and a box copies as
+    /// one reference instead of a dozen strings.
+    private final class Box: Sendable {
+        let message: SIPMessage
+        init(_ message: SIPMessage) { self.message = message }
+    }
+
+    private var box: Box
+
+    public var message: SIPMessage {
+        get { box.message }
+        set { box = Box(newValue) }
+    }
     public var time: Timestamp
     /// Addresses as text (`ip`), when the source logged them.
     public var sourceHost: String?
@@ -20,7 +33,7 @@ public struct ObservedMessage: Sendable {
         message: SIPMessage, time: Timestamp, sourceHost: String? = nil, destinationHost: String? = nil,
         truncated: Bool = false, timeMissing: Bool = false, sequence: Int = 0, leg: Int? = nil
     ) {
-        self.message = message
+        self.box = Box(message)
         self.time = time
         self.sourceHost = sourceHost
         self.destinationHost = destinationHost
