@@ -13,6 +13,9 @@ public struct ParseOptions: Sendable {
     /// Threads running libosip2; the reader and the correlator run beside them.
     public var parserThreads = 2
     public var batchSize = 512
+    /// Parse every message with libosip2, also those correlation never
+    /// reads (ACKs, responses to BYE…), so that malformed ones are counted.
+    public var parseAll = false
 
     public init() {}
 }
@@ -22,6 +25,8 @@ public struct ParseSummary: Sendable {
     public var inputs = 0
     public var messagesRead = 0
     public var parsed = 0
+    /// Framed but not parsed: messages call correlation never reads.
+    public var skipped = 0
     public var malformed = 0
     public var nonSIP = 0
     public var truncated = 0
@@ -56,6 +61,7 @@ public enum ParsePipeline {
         var observed: [ObservedMessage] = []
         var failures: [String] = []
         var failureCount = 0
+        var skipped = 0
     }
 
     public static func run(paths: [String], options: ParseOptions, emit: (CallRecord) -> Void) -> ParseSummary {
@@ -82,6 +88,7 @@ public enum ParsePipeline {
         let rawQueue = BlockingQueue<RawBatch>(capacity: 8)
         let results = OrderedSlots<ParsedBatch>(window: 16)
         let batchSize = options.batchSize
+        let parseAll = options.parseAll
         let readerDone = DispatchSemaphore(value: 0)
         let readerBox = ReaderBox(merged: merged)
 
@@ -107,7 +114,7 @@ public enum ParsePipeline {
         for _ in 0..<max(1, options.parserThreads) {
             Thread.detachNewThread {
                 while let batch = rawQueue.take() {
-                    results.put(batch.index, parse(batch, inputs: inputs, needsHosts: needsHosts))
+                    results.put(batch.index, parse(batch, inputs: inputs, needsHosts: needsHosts, parseAll: parseAll))
                 }
             }
         }
@@ -122,6 +129,7 @@ public enum ParsePipeline {
         while let batch = results.take() {
             summary.parsed += batch.observed.count
             summary.malformed += batch.failureCount
+            summary.skipped += batch.skipped
             for line in batch.failures { summary.warn(line) }
             for m in batch.observed {
                 correlator.add(m, into: &records)
@@ -158,11 +166,20 @@ public enum ParsePipeline {
         init(merged: MergedSource) { self.merged = merged }
     }
 
-    private static func parse(_ batch: RawBatch, inputs: [(path: String, unit: String)], needsHosts: Bool) -> ParsedBatch {
+    private static func parse(
+        _ batch: RawBatch, inputs: [(path: String, unit: String)], needsHosts: Bool, parseAll: Bool
+    ) -> ParsedBatch {
         var out = ParsedBatch()
         out.observed.reserveCapacity(batch.messages.count)
         for (k, captured) in batch.messages.enumerated() {
-            switch captured.bytes.withUnsafeBytes({ SIPParser.parse($0) }) {
+            let result = captured.bytes.withUnsafeBytes { raw -> Result<SIPMessage, SIPParseError>? in
+                parseAll || SIPBytes.isNeededForMetering(raw) ? SIPParser.parse(raw) : nil
+            }
+            guard let result else {
+                out.skipped += 1
+                continue
+            }
+            switch result {
             case .success(let message):
                 out.observed.append(
                     ObservedMessage(

@@ -2,7 +2,7 @@
 /// where the headers end, what Content-Length says, whether a buffer starts
 /// like a SIP message. libosip2 parses exactly one message and cannot say
 /// how many bytes it used, so framing happens here (RFC 3261 §18.3).
-enum SIPBytes {
+public enum SIPBytes {
     /// Larger bodies are treated as corrupt framing, not as messages.
     static let maxContentLength = 1 << 20
     static let maxHeaderBytes = 64 * 1024
@@ -120,5 +120,49 @@ enum SIPBytes {
         }
         out.append(contentsOf: message[headerEnd...])
         return out
+    }
+}
+
+extension SIPBytes {
+    /// False for messages that call correlation never reads, so they need
+    /// not go through libosip2: ACK requests, and responses whose CSeq
+    /// method is neither INVITE nor UPDATE (the 200 to a BYE, to a CANCEL,
+    /// to OPTIONS…). When in doubt (no CSeq found) it answers true and
+    /// libosip2 judges.
+    public static func isNeededForMetering(_ b: UnsafeRawBufferPointer) -> Bool {
+        guard b.count >= 8 else { return true }
+        if b[0] == 0x41, b[1] == 0x43, b[2] == 0x4B, b[3] == 0x20 { return false }  // "ACK "
+        guard b[0] == 0x53, b[1] == 0x49, b[2] == 0x50, b[3] == 0x2F else { return true }  // "SIP/"
+        let end = headerEnd(b, limit: maxHeaderBytes) ?? b.count
+        var lineStart = 0
+        var i = 0
+        while i < end {
+            if b[i] == 0x0A {
+                lineStart = i + 1
+            } else if i == lineStart, i + 5 < end, b[i] | 0x20 == 0x63, b[i + 1] | 0x20 == 0x73, b[i + 2] | 0x20 == 0x65,
+                b[i + 3] | 0x20 == 0x71
+            {
+                // "CSeq" [WS] ":" [WS] number WS method
+                var k = i + 4
+                while k < end, b[k] == 0x20 || b[k] == 0x09 { k += 1 }
+                guard k < end, b[k] == 0x3A else { return true }
+                k += 1
+                while k < end, b[k] == 0x20 || b[k] == 0x09 { k += 1 }
+                while k < end, b[k] >= 0x30, b[k] <= 0x39 { k += 1 }
+                while k < end, b[k] == 0x20 || b[k] == 0x09 { k += 1 }
+                let method = k
+                while k < end, b[k] > 0x20 { k += 1 }
+                return token(b, method, k, "INVITE") || token(b, method, k, "UPDATE") || k == method
+            }
+            i += 1
+        }
+        return true
+    }
+
+    private static func token(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ word: StaticString) -> Bool {
+        guard end - start == word.utf8CodeUnitCount else { return false }
+        let w = word.utf8Start
+        for k in 0..<(end - start) where b[start + k] != w[k] { return false }
+        return true
     }
 }

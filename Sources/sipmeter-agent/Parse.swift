@@ -38,6 +38,9 @@ struct Parse: ParsableCommand {
     @Option(name: .long, help: "Seconds of reordering tolerated between messages.")
     var reorderWindow: Int64 = 2
 
+    @Flag(name: .long, help: "Parse every message with libosip2, also ACKs and responses to BYE that metering never reads, so malformed ones are counted too.")
+    var parseAll = false
+
     @Option(name: .long, help: "Parser threads (libosip2).")
     var threads: Int = 2
 
@@ -69,6 +72,7 @@ struct Parse: ParsableCommand {
         options.settings.maxDuration = maxDuration
         options.settings.reorderWindow = reorderWindow
         options.parserThreads = threads
+        options.parseAll = parseAll
 
         let out = RecordWriter(format: format)
         let summary = ParsePipeline.run(paths: files, options: options) { out.write($0) }

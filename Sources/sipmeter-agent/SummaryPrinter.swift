@@ -10,7 +10,7 @@ enum SummaryPrinter {
         for w in s.warnings { lines.append("warning: \(w)") }
         if s.suppressedWarnings > 0 { lines.append("warning: \(s.suppressedWarnings) more problems not shown") }
         lines.append(
-            "messages: \(s.messagesRead) read, \(s.parsed) parsed, \(s.malformed) malformed, \(s.truncated) truncated, "
+            "messages: \(s.messagesRead) read, \(s.parsed) parsed, \(s.skipped) not needed for metering, \(s.malformed) malformed, \(s.truncated) truncated, "
                 + "\(s.retransmissions) retransmissions, \(s.unrelated) outside calls, \(s.nonSIP) non-SIP packets skipped"
         )
         let parts = Disposition.allCases.compactMap { d in s.dispositions[d].map { "\(d.rawValue) \($0)" } }
