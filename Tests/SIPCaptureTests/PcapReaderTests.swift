@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import SIPCapture
 import SIPParsing
+import MeteringAgent
 
 @Suite("pcap reader: link types, IP versions, fragments, TCP")
 struct PcapReaderTests {
@@ -131,5 +132,41 @@ struct PcapReaderTests {
             if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { break }
         }
         return url.appendingPathComponent("Samples/traces/\(name)").path
+    }
+}
+
+@Suite("bad input through the whole pipeline")
+struct BadInputPipelineTests {
+    @Test("a message without Call-ID is counted as malformed with file and packet; the others still correlate")
+    func missingCallID() throws {
+        var noCallID = String(decoding: SampleSIP.invite(callID: "gone"), as: UTF8.self)
+        noCallID = noCallID.replacingOccurrences(of: "Call-ID: gone\r\n", with: "")
+        var b = PcapBuilder(linkType: 101)
+        b.add(PcapBuilder.ipv4(proto: 17, payload: PcapBuilder.udp(Array(noCallID.utf8))))
+        b.add(PcapBuilder.ipv4(proto: 17, payload: PcapBuilder.udp(SampleSIP.invite(callID: "kept"))))
+        let path = try b.write()
+        var records: [String] = []
+        let summary = ParsePipeline.run(paths: [path], options: ParseOptions()) { records.append($0.callID) }
+        #expect(summary.malformed == 1)
+        #expect(summary.warnings.contains { $0.hasPrefix("\(path): packet 1: malformed SIP skipped: the message has no Call-ID header") })
+        #expect(records == ["kept"])
+    }
+
+    @Test("a 10 MB header line in a TCP stream is dropped; the next message is framed; the buffer stays bounded")
+    func hugeLineInStream() {
+        var framer = SIPStreamFramer()
+        var out: [[UInt8]] = []
+        let chunk = [UInt8]("INVITE sip:x@y SIP/2.0\r\nX-Huge: ".utf8) + [UInt8](repeating: 0x41, count: 64 * 1024)
+        framer.append(chunk, into: &out)
+        var maxPending = framer.pendingCount
+        for _ in 0..<(10 * 16) {
+            framer.append([UInt8](repeating: 0x41, count: 64 * 1024), into: &out)
+            maxPending = max(maxPending, framer.pendingCount)
+        }
+        framer.append([0x0D, 0x0A] + SampleSIP.invite(callID: "after"), into: &out)
+        #expect(out.count == 1)
+        #expect(out.first.map { (try? SIPParser.parse($0).get())?.callID } == "after")
+        #expect(maxPending <= 320 * 1024)
+        #expect(framer.malformed >= 1)
     }
 }
