@@ -48,7 +48,9 @@ BENCH=.build/release/sipmeter-bench
 for round in 1 2 3; do
   echo "-- round $round"
   /usr/bin/time -f "agent parse: %e s wall, %M KiB peak RSS" "$AGENT" parse "$CAP" > "$DATA/records.jsonl" 2> "$DATA/agent.err" || true
-  tail -n 1 "$DATA/agent.err"; grep -E '^calls:' "$DATA/agent.err"
+  tail -n 1 "$DATA/agent.err"; grep -E '^(calls|messages):' "$DATA/agent.err"
+  /usr/bin/time -f "agent parse --parse-all: %e s wall, %M KiB peak RSS" "$AGENT" parse --parse-all "$CAP" > /dev/null 2> "$DATA/agent-all.err" || true
+  tail -n 1 "$DATA/agent-all.err"
   "$BENCH" "$CAP" 2
   /usr/bin/time -f "tshark -z sip,stat: %e s wall, %M KiB peak RSS" tshark -r "$CAP" -q -z sip,stat > /dev/null 2> "$DATA/tshark.err" || true
   tail -n 1 "$DATA/tshark.err"
