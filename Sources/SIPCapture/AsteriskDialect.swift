@@ -67,17 +67,7 @@ struct AsteriskDialect: TextDialect {
         let inner = prefix[prefix.index(after: open)..<close]
         if let (ts, hasZone) = Timestamp.parseRFC3339(inner) {
             if hasZone { return ts }
-            let s = Array(inner.utf8)
-            guard let y = LineScan.number(s, 0, 4), let mo = LineScan.number(s, 5, 2), let d = LineScan.number(s, 8, 2),
-                  let h = LineScan.number(s, 11, 2), let mi = LineScan.number(s, 14, 2), let sec = LineScan.number(s, 17, 2),
-                  (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, sec < 61
-            else { return ts }
-            var micros: Int64 = 0
-            if s.count > 20, s[19] == UInt8(ascii: ".") {
-                let frac = s[20...].prefix(while: { $0 >= 48 && $0 <= 57 }).prefix(6)
-                micros = (LineScan.number(Array(frac), 0, frac.count) ?? 0) * Int64([1, 100_000, 10_000, 1000, 100, 10, 1][frac.count])
-            }
-            return clock.timestamp(year: y, month: mo, day: d, hour: h, minute: mi, second: sec, microsecond: micros)
+            return LineScan.localDateTime(Array(inner.utf8), clock: &clock)
         }
         let words = inner.split(separator: " ")
         // Untrusted text: every field is range-checked before any date arithmetic.
@@ -92,11 +82,7 @@ struct AsteriskDialect: TextDialect {
         else {
             return nil
         }
-        var micros: Int64 = 0
-        if t.count > 9, t[8] == UInt8(ascii: ".") {
-            let frac = t[9...].prefix(6)
-            micros = (LineScan.number(Array(frac), 0, frac.count) ?? 0) * Int64([1, 100_000, 10_000, 1000, 100, 10, 1][frac.count])
-        }
+        let micros = t.count > 9 && t[8] == UInt8(ascii: ".") ? LineScan.fraction(t, from: 9) : 0
         return clock.timestamp(year: year, month: Int64(month + 1), day: day, hour: h, minute: mi, second: s, microsecond: micros)
     }
 }

@@ -50,12 +50,6 @@ struct SIPpDialect: TextDialect {
         if let (ts, hasZone) = Timestamp.parseRFC3339(Substring(decoding: s, as: UTF8.self)), hasZone {
             return ts
         }
-        guard let y = LineScan.number(s, 0, 4), let mo = LineScan.number(s, 5, 2), let d = LineScan.number(s, 8, 2),
-              let h = LineScan.number(s, 11, 2), let mi = LineScan.number(s, 14, 2), let sec = LineScan.number(s, 17, 2),
-              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, sec < 61
-        else { return nil }
-        var micros: Int64 = 0
-        if s.count >= 26, s[19] == UInt8(ascii: "."), let us = LineScan.number(s, 20, 6) { micros = us }
-        return clock.timestamp(year: y, month: mo, day: d, hour: h, minute: mi, second: sec, microsecond: micros)
+        return LineScan.localDateTime(s, clock: &clock)
     }
 }

@@ -50,11 +50,7 @@ struct SipdumpDialect: TextDialect {
             let parts = value.split(separator: ".")
             // Seconds between 1970 and 9999: anything else is corrupt text.
             if let secs = parts.first.flatMap({ Int64($0) }), (0...253_402_300_799).contains(secs) {
-                var micros: Int64 = 0
-                if parts.count > 1 {
-                    let frac = parts[1].prefix(6)
-                    micros = (Int64(frac) ?? 0) * Int64([1, 100_000, 10_000, 1000, 100, 10, 1][frac.count])
-                }
+                let micros = parts.count > 1 ? LineScan.fraction(Array(parts[1].utf8), from: 0) : 0
                 meta.time = Timestamp(seconds: secs, microseconds: micros)
             }
         case "proto":

@@ -75,6 +75,32 @@ enum LineScan {
         return v
     }
 
+    /// Up to six digits of a decimal fraction starting at `i`, as microseconds.
+    static func fraction(_ s: [UInt8], from i: Int) -> Int64 {
+        var micros: Int64 = 0
+        var digits = 0
+        var k = i
+        while k < s.count, digits < 6, s[k] >= 48, s[k] <= 57 {
+            micros = micros * 10 + Int64(s[k] - 48)
+            digits += 1
+            k += 1
+        }
+        while digits < 6 { micros *= 10; digits += 1 }
+        return micros
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS[.ffffff]` (any one-byte date and date/time
+    /// separators) read as local time; nil when a field is missing or out
+    /// of range.
+    static func localDateTime(_ s: [UInt8], clock: inout LocalTimeConverter) -> Timestamp? {
+        guard s.count >= 19, s[13] == UInt8(ascii: ":"), s[16] == UInt8(ascii: ":"),
+              let y = number(s, 0, 4), let mo = number(s, 5, 2), let d = number(s, 8, 2),
+              let h = number(s, 11, 2), let mi = number(s, 14, 2), let sec = number(s, 17, 2)
+        else { return nil }
+        let micros = s.count > 20 && s[19] == UInt8(ascii: ".") ? fraction(s, from: 20) : 0
+        return clock.timestamp(year: y, month: mo, day: d, hour: h, minute: mi, second: sec, microsecond: micros)
+    }
+
     /// `ip:port`, `[v6]:port` or `proto:ip:port` → Endpoint.
     static func endpoint(_ text: some StringProtocol) -> Endpoint? {
         var t = Substring(text)
