@@ -74,8 +74,13 @@ public enum ProfilesFile {
         return profiles
     }
 
+    /// Yams says `2:1: error: parser: …`; make it `line 2: YAML syntax error: …`.
     private static func yamlMessage(_ error: YamlError) -> String {
         let text = "\(error)"
-        return text.split(separator: "\n").first.map(String.init) ?? text
+        let first = text.split(separator: "\n").first.map(String.init) ?? text
+        let parts = first.split(separator: ":", maxSplits: 3)
+        guard parts.count == 4, let line = Int(parts[0]), Int(parts[1]) != nil else { return first }
+        let detail = parts[3].drop(while: { $0 == " " })
+        return "line \(line): YAML syntax error: \(detail)"
     }
 }
