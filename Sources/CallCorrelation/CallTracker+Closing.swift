@@ -2,17 +2,6 @@ import MeteringCore
 
 /// How an open call becomes a record: its bound, end time, disposition and flags.
 extension CallTracker {
-    /// Where an answered call with no BYE stops being billable: the session
-    /// timer's expiry when one was negotiated (RFC 4028 §10), else the
-    /// maximum duration.
-    func answeredBound(_ call: CallState) -> (time: Timestamp, flag: CallFlag) {
-        let answer = call.answerTime ?? call.setupTime
-        if let se = call.sessionExpires, se > 0 {
-            return ((call.lastRefresh ?? answer).adding(seconds: Int64(se)), .sessionExpired)
-        }
-        return (answer.adding(seconds: settings.maxDuration), .maxDuration)
-    }
-
     func close(_ call: CallState, at time: Timestamp, endOfInput: Bool) -> CallRecord {
         var flags = call.flags
         var endTime: Timestamp
@@ -27,7 +16,7 @@ extension CallTracker {
             } else {
                 flags.insert(.noBye)
                 endedBy = .timeout
-                let bound = answeredBound(call)
+                let bound = call.answeredBound(maxDuration: settings.maxDuration)
                 if endOfInput, time < bound.time {
                     flags.insert(.endOfInput)
                     endTime = time

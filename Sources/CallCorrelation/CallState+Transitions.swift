@@ -1,0 +1,163 @@
+import MeteringCore
+import SIPParsing
+
+/// How one call's state moves with each message (RFC 3261 §12, §13, §17).
+/// Pure value-type transitions: the tracker routes messages and keeps time.
+extension CallState {
+    /// Applies an in-dialog request or a response. Returns false when the
+    /// message was a retransmission (nothing changed but the flag).
+    mutating func apply(_ observed: ObservedMessage) -> Bool {
+        lastActivity = observed.time
+        if observed.truncated { flags.insert(.truncated) }
+        if observed.timeMissing { flags.insert(.noTimestamp) }
+        let m = observed.message
+        switch m.startLine {
+        case .request(let method, _, _):
+            let key = RequestKey(branch: m.viaBranch ?? m.fromTag ?? "", method: method, cseq: m.cseq)
+            guard seenRequests.insert(key).inserted else { return retransmitted() }
+            request(method, observed)
+        case .response(let status, _):
+            let key = ResponseKey(branch: m.viaBranch ?? "", cseq: m.cseq, method: m.cseqMethod, status: status, toTag: m.toTag)
+            guard seenResponses.insert(key).inserted else { return retransmitted() }
+            response(status, observed)
+        }
+        return true
+    }
+
+    /// A new INVITE without To-tag from the same caller on this Call-ID.
+    /// Returns false when it was a retransmission.
+    mutating func repeatedInvite(_ observed: ObservedMessage) -> Bool {
+        let m = observed.message
+        let key = RequestKey(branch: m.viaBranch ?? "", method: .invite, cseq: m.cseq)
+        guard seenRequests.insert(key).inserted else { return retransmitted() }
+        lastActivity = observed.time
+        // The proxy's forwarded copy carries one Via more: not a new attempt.
+        guard m.viaCount <= callerViaCount, answerTime == nil, endTime == nil else { return true }
+        // The caller tries again: after a 401/407 challenge (RFC 3261 §22.2)
+        // or another retry.
+        if let failure, failure.status == 401 || failure.status == 407 {
+            flags.insert(.authChallenged)
+        }
+        failure = nil
+        phase = .setup
+        latestInviteTime = observed.time
+        if let branch = m.viaBranch { callerBranches.insert(branch) }
+        return true
+    }
+
+    private mutating func retransmitted() -> Bool {
+        flags.insert(.retransmissions)
+        return false
+    }
+
+    /// Whether a message belongs to the caller's INVITE transactions: same
+    /// top Via branch (RFC 3261 §17.1.3), else the same Via depth.
+    private func onCallerLeg(_ m: SIPMessage) -> Bool {
+        m.viaBranch.map { callerBranches.contains($0) } ?? (m.viaCount <= callerViaCount)
+    }
+
+    private mutating func request(_ method: SIPMethod, _ observed: ObservedMessage) {
+        let m = observed.message
+        switch method {
+        case .cancel:
+            // RFC 3261 §9.1: a CANCEL carries the branch of the INVITE it
+            // cancels; only the caller's counts (a proxy also cancels the
+            // losing branches of a fork).
+            if onCallerLeg(m), answerTime == nil, cancelTime == nil { cancelTime = observed.time }
+        case .bye:
+            // The end is the BYE as the caller's hop carried it; a proxy
+            // relays a callee's BYE to the caller a little later.
+            let callerHop = callerLeg == nil || observed.leg == nil || observed.leg == callerLeg
+            if endTime != nil {
+                if callerHop, !endOnCallerLeg {
+                    endTime = observed.time
+                    endOnCallerLeg = true
+                }
+                return
+            }
+            endOnCallerLeg = callerHop
+            endTime = observed.time
+            endedBy = (m.fromTag ?? "") == fromTag ? .caller : .callee
+            if let cause = m.q850Cause { q850Cause = cause }
+            if answerTime == nil { flags.insert(.byeWithoutAnswer) }
+            phase = .ended
+        default:
+            break
+        }
+    }
+
+    private mutating func response(_ status: Int, _ observed: ObservedMessage) {
+        let m = observed.message
+        switch m.cseqMethod {
+        case .invite where onCallerLeg(m):
+            inviteResponse(status, observed)
+        case .invite, .update:
+            // 2xx to a re-INVITE or UPDATE refreshes the session (RFC 4028 §7.4).
+            if (200..<300).contains(status), let answer = answerTime, observed.time > answer {
+                lastRefresh = observed.time
+                if let se = m.sessionExpires { sessionExpires = se }
+            }
+        default:
+            break
+        }
+    }
+
+    private mutating func inviteResponse(_ status: Int, _ observed: ObservedMessage) {
+        let m = observed.message
+        switch status {
+        case 100..<200:
+            guard status > 100, answerTime == nil, failure == nil else { return }
+            if progressTime == nil { progressTime = observed.time }
+            if let tag = m.toTag {
+                earlyToTags.insert(tag)
+                if earlyToTags.count > 1 { flags.insert(.forked) }
+            }
+        case 200..<300:
+            if answerTime == nil {
+                // A 2xx wins over a CANCEL or a 487 seen out of order (RFC 3261 §9.1).
+                answerTime = observed.time
+                answerToTag = m.toTag
+                answerStatus = status
+                failure = nil
+                phase = endTime == nil ? .answered : .ended
+                lastRefresh = observed.time
+                sessionExpires = m.sessionExpires
+                if let tag = m.toTag, !earlyToTags.isEmpty, !earlyToTags.contains(tag) || earlyToTags.count > 1 {
+                    flags.insert(.forked)
+                }
+            } else if m.toTag != answerToTag {
+                // A second branch answered too (RFC 3261 §13.2.2.4): bill the first.
+                flags.insert(.forked)
+            }
+        default:
+            guard answerTime == nil else { return }
+            failure = (status, observed.time)
+            phase = .ended
+            if let cause = m.q850Cause { q850Cause = cause }
+        }
+    }
+
+    /// Where an answered call with no BYE stops being billable: the session
+    /// timer's expiry when one was negotiated (RFC 4028 §10), else the
+    /// maximum duration.
+    func answeredBound(maxDuration: Int64) -> (time: Timestamp, flag: CallFlag) {
+        let answer = answerTime ?? setupTime
+        if let se = sessionExpires, se > 0 {
+            return ((lastRefresh ?? answer).adding(seconds: Int64(se)), .sessionExpired)
+        }
+        return (answer.adding(seconds: maxDuration), .maxDuration)
+    }
+
+    /// When the call closes if nothing else happens.
+    func nextDeadline(_ settings: CorrelationSettings) -> Timestamp {
+        switch phase {
+        case .setup:
+            return lastActivity.adding(seconds: settings.setupTimeout)
+        case .answered:
+            return answeredBound(maxDuration: settings.maxDuration).time
+        case .ended:
+            let challenged = failure.map { $0.status == 401 || $0.status == 407 } ?? false
+            return lastActivity.adding(seconds: challenged ? settings.authLinger : settings.linger)
+        }
+    }
+}
