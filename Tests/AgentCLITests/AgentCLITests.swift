@@ -31,10 +31,13 @@ struct AgentCLITests {
         var stderr: String
     }
 
-    static func run(_ arguments: [String]) throws -> Run {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.currentDirectoryURL = root
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -58,6 +61,41 @@ struct AgentCLITests {
         #expect(first.stderr.contains("calls: 10 (answered 5, no_answer 3, cancelled 2)"))
         #expect(first.stderr.contains("messages: 136 read, 96 parsed, 40 not needed for metering, 0 malformed"))
         #expect(second.stderr.contains("messages: 136 read, 136 parsed, 0 not needed for metering, 0 malformed"))
+    }
+
+    static func setupTimes(_ jsonl: String) -> [String] {
+        jsonl.split(separator: "\n").compactMap { line in
+            guard let r = line.range(of: "\"setup_time\":\"") else { return nil }
+            return String(line[r.upperBound...].prefix(27))
+        }
+    }
+
+    @Test("zone-less log times are local time: TZ moves them")
+    func localTime() throws {
+        // The sample SIPp log was written with TZ=UTC.
+        let utc = try Self.run(["parse", "Samples/traces/basic.sipp.log"], environment: ["TZ": "UTC"])
+        let cet = try Self.run(["parse", "Samples/traces/basic.sipp.log"], environment: ["TZ": "Etc/GMT-1"])
+        #expect(Self.setupTimes(utc.stdout).first == "2026-11-23T05:08:59.267657Z")
+        #expect(Self.setupTimes(cet.stdout).first == "2026-11-23T04:08:59.267657Z")
+    }
+
+    @Test("FreeSWITCH time-of-day logs take their date from --date")
+    func freeswitchDate() throws {
+        let run = try Self.run(["parse", "--date", "2025-02-28", "Samples/traces/basic.freeswitch.log"], environment: ["TZ": "UTC"])
+        let times = Self.setupTimes(run.stdout)
+        #expect(times.count == 10)
+        #expect(times.allSatisfy { $0.hasPrefix("2025-02-28T05:") })
+    }
+
+    @Test("--input-format overrides detection")
+    func inputFormat() throws {
+        let detected = try Self.run(["parse", "Samples/traces/basic.sipdump.txt"])
+        let forced = try Self.run(["parse", "--input-format", "sipdump", "Samples/traces/basic.sipdump.txt"])
+        #expect(forced.stdout == detected.stdout)
+        let wrong = try Self.run(["parse", "--input-format", "sngrep", "Samples/traces/basic.sipdump.txt"])
+        #expect(wrong.status == 0)
+        #expect(wrong.stdout.isEmpty)
+        #expect(wrong.stderr.contains("calls: 0"))
     }
 
     @Test("CSV has a header and one row per call")
