@@ -20,7 +20,9 @@ public final class PcapReader: MessageSource {
 
     init(path: String) throws(CaptureError) {
         self.path = path
-        guard let file = sipm_gzfopen(path) else {
+        // Plain files go to libpcap's own stdio reader; gzip ones through a
+        // zlib-backed stream (one more copy per buffer, so only when needed).
+        guard let file = Self.isGzip(path) ? sipm_gzfopen(path) : fopen(path, "rb") else {
             throw .unreadable(path: path, reason: "cannot open")
         }
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
@@ -40,6 +42,14 @@ public final class PcapReader: MessageSource {
 
     deinit {
         if let handle { pcap_close(handle) }
+    }
+
+    private static func isGzip(_ path: String) -> Bool {
+        guard let f = fopen(path, "rb") else { return false }
+        defer { fclose(f) }
+        var magic: (UInt8, UInt8) = (0, 0)
+        let n = withUnsafeMutableBytes(of: &magic) { fread($0.baseAddress, 1, 2, f) }
+        return n == 2 && magic.0 == 0x1F && magic.1 == 0x8B
     }
 
     public func next() throws(CaptureError) -> CapturedMessage? {

@@ -1,4 +1,7 @@
 internal import CSIPSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why a framed message could not become a `SIPMessage`.
 public enum SIPParseError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -50,10 +53,7 @@ public enum SIPParser {
 
     private static func extract(_ f: sipm_fields) -> Result<SIPMessage, SIPParseError> {
         guard let number = f.callid_number, number.pointee != 0 else { return .failure(.missingHeader("Call-ID")) }
-        var callID = String(cString: number)
-        if let host = f.callid_host {
-            callID += "@" + String(cString: host)
-        }
+        let callID = joinCallID(number, f.callid_host)
         guard let cseqNumber = f.cseq_number, let cseqMethod = f.cseq_method else {
             return .failure(.missingHeader("CSeq"))
         }
@@ -93,4 +93,18 @@ public enum SIPParser {
     }
 
     private static func string(_ p: UnsafePointer<CChar>) -> String { String(cString: p) }
+
+    /// `number@host` (libosip2 splits the Call-ID at its `@`) in one allocation.
+    private static func joinCallID(_ number: UnsafePointer<CChar>, _ host: UnsafePointer<CChar>?) -> String {
+        let n = strlen(number)
+        guard let host else { return String(cString: number) }
+        let h = strlen(host)
+        return String(unsafeUninitializedCapacity: n + 1 + h) { buffer in
+            let base = buffer.baseAddress!
+            UnsafeMutableRawPointer(base).copyMemory(from: number, byteCount: n)
+            base[n] = UInt8(ascii: "@")
+            UnsafeMutableRawPointer(base + n + 1).copyMemory(from: host, byteCount: h)
+            return n + 1 + h
+        }
+    }
 }
