@@ -4,7 +4,7 @@ DEB_PACKAGES := libosip2-dev libpcap-dev libsqlite3-dev zlib1g-dev sip-tester ts
 SAMPLES := Samples/traces
 AGENT_DEBUG := .build/debug/sipmeter-agent
 
-.PHONY: deps build release test demo bench fuzz traces clean
+.PHONY: deps build release test lint format demo bench fuzz traces clean
 
 # Installs the Debian packages the project needs, only when missing.
 deps:
@@ -25,9 +25,18 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product sipmeter-agent
 
-test: deps
+FORMATTED := Sources Tests Benchmarks/sipmeter-bench Fuzz/FuzzFraming.swift
+
+test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The checked-in .swift-format configuration; `make format` applies it.
+lint:
+	$(SWIFT) format lint --strict --recursive $(FORMATTED)
+
+format:
+	$(SWIFT) format --in-place --recursive $(FORMATTED)
 
 demo: build
 	@echo "== sipmeter-agent parse on the sample traces (table) =="

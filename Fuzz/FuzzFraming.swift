@@ -17,7 +17,7 @@ import SIPParsing
 import MeteringCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 private let checkInvariants = getenv("FUZZ_NO_INVARIANTS") == nil
@@ -93,7 +93,8 @@ private func runDialect(_ dialect: inout some TextDialect, _ lines: [ArraySlice<
     var open = false
     func finish() {
         if open, !record.isEmpty, let (bytes, _) = TextMessageBuilder.build(record),
-           bytes.withUnsafeBytes({ SIPBytes.looksLikeStartLine($0) }) {
+            bytes.withUnsafeBytes({ SIPBytes.looksLikeStartLine($0) })
+        {
             parse(bytes)
         }
         record = []
@@ -154,7 +155,9 @@ private func fuzzText(_ input: [UInt8]) {
 }
 
 @_cdecl("LLVMFuzzerInitialize")
-public func fuzzInit(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>) -> Int32 {
+public func fuzzInit(
+    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>
+) -> Int32 {
     setenv("TZ", "Europe/London", 1)
     tzset()
     SIPParser.initialize()

@@ -36,11 +36,22 @@ DispatchQueue.concurrentPerform(iterations: threads) { t in
     failures.add(bad)
 }
 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-print(String(format: "libosip2 floor: %d messages, %d threads, %.3f s, %.0f messages/s, %d failed", messages.count, threads, seconds, Double(messages.count) / seconds, failures.value))
+print(
+    String(
+        format: "libosip2 floor: %d messages, %d threads, %.3f s, %.0f messages/s, %d failed", messages.count, threads, seconds,
+        Double(messages.count) / seconds, failures.value))
 
 final class ManagedCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var total = 0
-    func add(_ n: Int) { lock.lock(); total += n; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return total }
+    func add(_ n: Int) {
+        lock.lock()
+        total += n
+        lock.unlock()
+    }
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return total
+    }
 }

@@ -33,7 +33,8 @@ public enum ProfilesFile {
             throw LoadError(description: "\(path): line 1: expected a mapping with a 'profiles' key")
         }
         for (key, _) in mapping where key.string != "profiles" {
-            throw LoadError(description: "\(path): line \(key.mark?.line ?? 0): unknown key '\(key.string ?? "?")' (expected 'profiles')")
+            throw LoadError(
+                description: "\(path): line \(key.mark?.line ?? 0): unknown key '\(key.string ?? "?")' (expected 'profiles')")
         }
         guard let list = mapping["profiles"] else {
             throw LoadError(description: "\(path): line 1: missing key 'profiles'")
@@ -49,7 +50,10 @@ public enum ProfilesFile {
                 throw LoadError(description: "\(path): line \(line): each profile must be a mapping")
             }
             for (key, _) in entry where !allowedKeys.contains(key.string ?? "") {
-                throw LoadError(description: "\(path): line \(key.mark?.line ?? line): unknown key '\(key.string ?? "?")' in a profile (expected name, from_users, numbers, hosts)")
+                throw LoadError(
+                    description:
+                        "\(path): line \(key.mark?.line ?? line): unknown key '\(key.string ?? "?")' in a profile (expected name, from_users, numbers, hosts)"
+                )
             }
             guard let name = entry["name"]?.string, !name.isEmpty else {
                 throw LoadError(description: "\(path): line \(line): a profile needs a 'name'")
@@ -60,16 +64,20 @@ public enum ProfilesFile {
             func list(_ key: String) throws -> [String] {
                 guard let node = entry[key] else { return [] }
                 guard let seq = node.sequence else {
-                    throw LoadError(description: "\(path): line \(node.mark?.line ?? line): '\(key)' of profile '\(name)' must be a list")
+                    throw LoadError(
+                        description: "\(path): line \(node.mark?.line ?? line): '\(key)' of profile '\(name)' must be a list")
                 }
                 return try seq.map { element in
                     guard let s = element.string else {
-                        throw LoadError(description: "\(path): line \(element.mark?.line ?? line): '\(key)' of profile '\(name)' must hold strings")
+                        throw LoadError(
+                            description:
+                                "\(path): line \(element.mark?.line ?? line): '\(key)' of profile '\(name)' must hold strings")
                     }
                     return s
                 }
             }
-            profiles.append(SIPProfile(name: name, fromUsers: try list("from_users"), numbers: try list("numbers"), hosts: try list("hosts")))
+            profiles.append(
+                SIPProfile(name: name, fromUsers: try list("from_users"), numbers: try list("numbers"), hosts: try list("hosts")))
         }
         return profiles
     }

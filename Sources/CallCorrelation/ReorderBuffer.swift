@@ -50,7 +50,8 @@ struct ReorderBuffer {
     }
 
     private func insertionIndex(_ m: ObservedMessage) -> Int {
-        var lo = head, hi = items.count
+        var lo = head
+        var hi = items.count
         while lo < hi {
             let mid = (lo + hi) / 2
             let x = items[mid]

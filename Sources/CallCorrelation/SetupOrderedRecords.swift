@@ -11,7 +11,8 @@ struct SetupOrderedRecords {
 
     mutating func insert(_ record: CallRecord) {
         if let last = items.last, head < items.count, Self.less(record, last) {
-            var lo = head, hi = items.count
+            var lo = head
+            var hi = items.count
             while lo < hi {
                 let mid = (lo + hi) / 2
                 if Self.less(items[mid], record) { lo = mid + 1 } else { hi = mid }

@@ -68,13 +68,19 @@ public struct JSONObjectWriter {
 
     public mutating func string(_ name: String, _ value: String?) {
         key(name)
-        guard let value else { out.append(contentsOf: "null".utf8); return }
+        guard let value else {
+            out.append(contentsOf: "null".utf8)
+            return
+        }
         Self.appendQuoted(&out, value)
     }
 
     public mutating func time(_ name: String, _ value: Timestamp?) {
         key(name)
-        guard let value else { out.append(contentsOf: "null".utf8); return }
+        guard let value else {
+            out.append(contentsOf: "null".utf8)
+            return
+        }
         out.append(UInt8(ascii: "\""))
         value.appendRFC3339(to: &out)
         out.append(UInt8(ascii: "\""))
@@ -82,7 +88,10 @@ public struct JSONObjectWriter {
 
     public mutating func int(_ name: String, _ value: Int64?) {
         key(name)
-        guard let value else { out.append(contentsOf: "null".utf8); return }
+        guard let value else {
+            out.append(contentsOf: "null".utf8)
+            return
+        }
         out.append(contentsOf: String(value).utf8)
     }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Converts wall-clock times written in the host's local zone (SIPp, sngrep
@@ -18,7 +18,7 @@ public struct LocalTimeConverter: Sendable {
         year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64, microsecond: Int64
     ) -> Timestamp? {
         guard (1...9999).contains(year), (1...12).contains(month), (1...31).contains(day), (0..<24).contains(hour),
-              (0..<60).contains(minute), (0...60).contains(second), (0..<1_000_000).contains(microsecond)
+            (0..<60).contains(minute), (0...60).contains(second), (0..<1_000_000).contains(microsecond)
         else { return nil }
         // Zone offsets only change on hour boundaries; cache per local hour.
         let key = ((year * 13 + month) * 32 + day) * 24 + hour

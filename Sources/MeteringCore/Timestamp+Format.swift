@@ -4,10 +4,16 @@ extension Timestamp {
     public func appendRFC3339(to out: inout [UInt8]) {
         var secs = microseconds / 1_000_000
         var micros = microseconds % 1_000_000
-        if micros < 0 { micros += 1_000_000; secs -= 1 }
+        if micros < 0 {
+            micros += 1_000_000
+            secs -= 1
+        }
         var days = secs / 86_400
         var secOfDay = secs % 86_400
-        if secOfDay < 0 { secOfDay += 86_400; days -= 1 }
+        if secOfDay < 0 {
+            secOfDay += 86_400
+            days -= 1
+        }
         let (y, m, d) = CivilDate.fromDays(days)
         func digits(_ value: Int64, _ width: Int) {
             var buffer: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (48, 48, 48, 48, 48, 48)

@@ -72,13 +72,13 @@ extension Timestamp {
             return v
         }
         guard bytes.count >= 19,
-              let y = num(0, 4), bytes[4] == UInt8(ascii: "-"),
-              let mo = num(5, 2), bytes[7] == UInt8(ascii: "-"),
-              let d = num(8, 2), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
-              let h = num(11, 2), bytes[13] == UInt8(ascii: ":"),
-              let mi = num(14, 2), bytes[16] == UInt8(ascii: ":"),
-              let s = num(17, 2),
-              (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
+            let y = num(0, 4), bytes[4] == UInt8(ascii: "-"),
+            let mo = num(5, 2), bytes[7] == UInt8(ascii: "-"),
+            let d = num(8, 2), bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
+            let h = num(11, 2), bytes[13] == UInt8(ascii: ":"),
+            let mi = num(14, 2), bytes[16] == UInt8(ascii: ":"),
+            let s = num(17, 2),
+            (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
         else { return nil }
         var i = 19
         var micros: Int64 = 0
@@ -90,7 +90,10 @@ extension Timestamp {
                 digits += 1
                 i += 1
             }
-            while digits < 6 { micros *= 10; digits += 1 }
+            while digits < 6 {
+                micros *= 10
+                digits += 1
+            }
         }
         var offset: Int64 = 0
         var hasZone = false
@@ -113,7 +116,10 @@ extension Timestamp {
 private func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
     var q = a / b
     var r = a % b
-    if r < 0 { q -= 1; r += b }
+    if r < 0 {
+        q -= 1
+        r += b
+    }
     return (q, r)
 }
 

@@ -72,13 +72,13 @@ struct AsteriskDialect: TextDialect {
         let words = inner.split(separator: " ")
         // Untrusted text: every field is range-checked before any date arithmetic.
         guard words.count >= 3, let month = Self.months.firstIndex(of: String(words[0])), words[1].count <= 2,
-              let day = Int64(words[1]), (1...31).contains(day)
+            let day = Int64(words[1]), (1...31).contains(day)
         else {
             return nil
         }
         let t = Array(words[2].utf8)
         guard let h = LineScan.number(t, 0, 2), let mi = LineScan.number(t, 3, 2), let s = LineScan.number(t, 6, 2),
-              h < 24, mi < 60, s < 61
+            h < 24, mi < 60, s < 61
         else {
             return nil
         }

@@ -8,7 +8,8 @@ public enum CaptureError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unreadable(let path, let reason): "\(path): cannot read: \(reason)"
-        case .unknownFormat(let path): "\(path): unknown input format (not pcap/pcapng or a known SIP text log); use --input-format"
+        case .unknownFormat(let path):
+            "\(path): unknown input format (not pcap/pcapng or a known SIP text log); use --input-format"
         case .corrupt(let path, let position, let reason): "\(path): \(position): \(reason)"
         }
     }

@@ -60,7 +60,8 @@ struct FreeSWITCHDialect: TextDialect {
         }
         let t = Array(words[words.count - 1].utf8)
         if let h = LineScan.number(t, 0, 2), let mi = LineScan.number(t, 3, 2), let s = LineScan.number(t, 6, 2),
-           h < 24, mi < 60, s < 61 {
+            h < 24, mi < 60, s < 61
+        {
             let micros = t.count >= 15 && t[8] == UInt8(ascii: ".") ? LineScan.number(t, 9, 6) ?? 0 : 0
             let secondOfDay = h * 3600 + mi * 60 + s
             if lastSecondOfDay >= 0, secondOfDay + 12 * 3600 < lastSecondOfDay {
@@ -69,7 +70,8 @@ struct FreeSWITCHDialect: TextDialect {
                 date = next
             }
             lastSecondOfDay = secondOfDay
-            meta.time = clock.timestamp(year: date.0, month: date.1, day: date.2, hour: h, minute: mi, second: s, microsecond: micros)
+            meta.time = clock.timestamp(
+                year: date.0, month: date.1, day: date.2, hour: h, minute: mi, second: s, microsecond: micros)
         }
         return meta
     }

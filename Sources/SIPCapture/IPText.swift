@@ -49,12 +49,17 @@ enum IPText {
         var g: [UInt16] = []
         for i in (0..<4).reversed() { g.append(UInt16(truncatingIfNeeded: high >> (UInt64(i) * 16))) }
         for i in (0..<4).reversed() { g.append(UInt16(truncatingIfNeeded: low >> (UInt64(i) * 16))) }
-        var bestStart = -1, bestLen = 0, i = 0
+        var bestStart = -1
+        var bestLen = 0
+        var i = 0
         while i < 8 {
             if g[i] == 0 {
                 var j = i
                 while j < 8, g[j] == 0 { j += 1 }
-                if j - i > bestLen, j - i >= 2 { bestStart = i; bestLen = j - i }
+                if j - i > bestLen, j - i >= 2 {
+                    bestStart = i
+                    bestLen = j - i
+                }
                 i = j
             } else {
                 i += 1

@@ -25,7 +25,9 @@ struct IPv4Reassembler {
 
     /// Adds one fragment (`bytes` = the fragment's IP payload). Returns the
     /// whole transport payload once every piece is present.
-    mutating func add(_ packet: PacketDecoder.IPPacket, fragment: PacketDecoder.IPv4Fragment, bytes: [UInt8], at time: Timestamp) -> [UInt8]? {
+    mutating func add(_ packet: PacketDecoder.IPPacket, fragment: PacketDecoder.IPv4Fragment, bytes: [UInt8], at time: Timestamp)
+        -> [UInt8]?
+    {
         let key = Key(source: packet.source.low, destination: packet.destination.low, id: fragment.id, proto: packet.proto)
         if pending[key] == nil {
             expire(now: time)

@@ -20,7 +20,9 @@ public struct ReaderOptions: Sendable {
 /// Opens inputs, detecting their format from content.
 public enum CaptureInput {
     /// Opens `path` as `format`, or detects it from the first bytes.
-    public static func open(path: String, format: InputFormat? = nil, options: ReaderOptions = .init()) throws(CaptureError) -> any MessageSource {
+    public static func open(path: String, format: InputFormat? = nil, options: ReaderOptions = .init()) throws(CaptureError)
+        -> any MessageSource
+    {
         let detected: InputFormat
         if let format {
             detected = format
@@ -32,14 +34,15 @@ public enum CaptureInput {
         let source = try ByteSource(path: path)
         let clock = LocalTimeConverter()
         let date = options.date ?? fileDate(path)
-        let dialect: any TextDialect = switch detected {
-        case .sipp: SIPpDialect(clock: clock)
-        case .sipdump: SipdumpDialect()
-        case .sngrep: SngrepDialect(clock: clock)
-        case .freeswitch: FreeSWITCHDialect(clock: clock, date: (date.year, date.month, date.day))
-        case .asterisk: AsteriskDialect(clock: clock, year: date.year)
-        case .pcap: SipdumpDialect()  // unreachable: handled above
-        }
+        let dialect: any TextDialect =
+            switch detected {
+            case .sipp: SIPpDialect(clock: clock)
+            case .sipdump: SipdumpDialect()
+            case .sngrep: SngrepDialect(clock: clock)
+            case .freeswitch: FreeSWITCHDialect(clock: clock, date: (date.year, date.month, date.day))
+            case .asterisk: AsteriskDialect(clock: clock, year: date.year)
+            case .pcap: SipdumpDialect()  // unreachable: handled above
+            }
         return TextLogReader(path: path, source: source, dialect: dialect)
     }
 

@@ -105,20 +105,31 @@ public final class PcapReader: MessageSource {
     private func transport(_ ip: PacketDecoder.IPPacket, _ b: UnsafeRawBufferPointer, time: Timestamp) {
         switch ip.proto {
         case 17:
-            guard b.count >= 8 else { stats.nonSIP += 1; return }
-            var src = ip.source, dst = ip.destination
+            guard b.count >= 8 else {
+                stats.nonSIP += 1
+                return
+            }
+            var src = ip.source
+            var dst = ip.destination
             src.port = PacketDecoder.be16(b, 0)
             dst.port = PacketDecoder.be16(b, 2)
             let payload = UnsafeRawBufferPointer(rebasing: b[8...])
             datagram(payload, src: src, dst: dst, time: time)
         case 6:
-            guard b.count >= 20 else { stats.nonSIP += 1; return }
-            var src = ip.source, dst = ip.destination
+            guard b.count >= 20 else {
+                stats.nonSIP += 1
+                return
+            }
+            var src = ip.source
+            var dst = ip.destination
             src.port = PacketDecoder.be16(b, 0)
             dst.port = PacketDecoder.be16(b, 2)
             let seq = PacketDecoder.be32(b, 4)
             let dataOffset = Int(b[12] >> 4) * 4
-            guard dataOffset >= 20, dataOffset <= b.count else { stats.malformed += 1; return }
+            guard dataOffset >= 20, dataOffset <= b.count else {
+                stats.malformed += 1
+                return
+            }
             var framed: [[UInt8]] = []
             tcp.add(
                 key: .init(source: src, destination: dst), seq: seq, flags: b[13],
@@ -150,7 +161,9 @@ public final class PcapReader: MessageSource {
         enqueue(bytes, truncated: truncated, src: src, dst: dst, transport: .udp, time: time)
     }
 
-    private func enqueue(_ bytes: [UInt8], truncated: Bool, src: Endpoint, dst: Endpoint, transport: TransportProtocol, time: Timestamp) {
+    private func enqueue(
+        _ bytes: [UInt8], truncated: Bool, src: Endpoint, dst: Endpoint, transport: TransportProtocol, time: Timestamp
+    ) {
         stats.messages += 1
         if truncated { stats.truncatedMessages += 1 }
         queue.append(

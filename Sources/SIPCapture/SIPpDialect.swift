@@ -34,11 +34,17 @@ struct SIPpDialect: TextDialect {
                 phase = .message
                 return .skip
             }
-            if LineScan.hasPrefix(line, "TCP") { meta.transport = .tcp }
-            else if LineScan.hasPrefix(line, "UDP") { meta.transport = .udp }
-            else if LineScan.hasPrefix(line, "TLS") { meta.transport = .tls }
-            else if LineScan.hasPrefix(line, "SCTP") { meta.transport = .sctp }
-            else { return .skip }
+            if LineScan.hasPrefix(line, "TCP") {
+                meta.transport = .tcp
+            } else if LineScan.hasPrefix(line, "UDP") {
+                meta.transport = .udp
+            } else if LineScan.hasPrefix(line, "TLS") {
+                meta.transport = .tls
+            } else if LineScan.hasPrefix(line, "SCTP") {
+                meta.transport = .sctp
+            } else {
+                return .skip
+            }
             return .meta(meta)
         case .message:
             return .message

@@ -20,7 +20,10 @@ struct SipdumpDialect: TextDialect {
         if Self.isRecordStart(line) {
             phase = .keys
             meta = TextRecordMeta()
-            srcIP = nil; srcPort = nil; dstIP = nil; dstPort = nil
+            srcIP = nil
+            srcPort = nil
+            dstIP = nil
+            dstPort = nil
             return .begin(meta)
         }
         switch phase {

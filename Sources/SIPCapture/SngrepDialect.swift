@@ -13,7 +13,7 @@ struct SngrepDialect: TextDialect {
     static func isRecordStart(_ line: ArraySlice<UInt8>) -> Bool {
         let s = Array(line.prefix(27))
         guard s.count >= 26, s[4] == UInt8(ascii: "/"), s[7] == UInt8(ascii: "/"), s[10] == 0x20,
-              s[13] == UInt8(ascii: ":"), s[16] == UInt8(ascii: ":"), LineScan.number(s, 0, 4) != nil
+            s[13] == UInt8(ascii: ":"), s[16] == UInt8(ascii: ":"), LineScan.number(s, 0, 4) != nil
         else { return false }
         return LineScan.string(line).contains(" -> ")
     }

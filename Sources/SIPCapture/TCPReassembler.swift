@@ -33,7 +33,9 @@ struct TCPReassembler {
     }
 
     /// Feeds one segment; appends completed messages to `out`.
-    mutating func add(key: FlowKey, seq: UInt32, flags: UInt8, payload: UnsafeRawBufferPointer, time: Timestamp, into out: inout [[UInt8]]) {
+    mutating func add(
+        key: FlowKey, seq: UInt32, flags: UInt8, payload: UnsafeRawBufferPointer, time: Timestamp, into out: inout [[UInt8]]
+    ) {
         if time.microseconds - lastExpiry.microseconds > 10_000_000 { expire(now: time) }
         if flags & Flags.syn != 0 {
             flows[key] = Flow(nextSeq: seq &+ 1, lastSeen: time)

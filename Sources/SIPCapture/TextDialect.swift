@@ -85,7 +85,10 @@ enum LineScan {
             digits += 1
             k += 1
         }
-        while digits < 6 { micros *= 10; digits += 1 }
+        while digits < 6 {
+            micros *= 10
+            digits += 1
+        }
         return micros
     }
 
@@ -94,8 +97,8 @@ enum LineScan {
     /// of range.
     static func localDateTime(_ s: [UInt8], clock: inout LocalTimeConverter) -> Timestamp? {
         guard s.count >= 19, s[13] == UInt8(ascii: ":"), s[16] == UInt8(ascii: ":"),
-              let y = number(s, 0, 4), let mo = number(s, 5, 2), let d = number(s, 8, 2),
-              let h = number(s, 11, 2), let mi = number(s, 14, 2), let sec = number(s, 17, 2)
+            let y = number(s, 0, 4), let mo = number(s, 5, 2), let d = number(s, 8, 2),
+            let h = number(s, 11, 2), let mi = number(s, 14, 2), let sec = number(s, 17, 2)
         else { return nil }
         let micros = s.count > 20 && s[19] == UInt8(ascii: ".") ? fraction(s, from: 20) : 0
         return clock.timestamp(year: y, month: mo, day: d, hour: h, minute: mi, second: sec, microsecond: micros)

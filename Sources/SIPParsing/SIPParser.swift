@@ -1,6 +1,6 @@
 internal import CSIPSupport
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Why a framed message could not become a `SIPMessage`.
@@ -65,7 +65,8 @@ public enum SIPParser {
         let startLine: SIPMessage.StartLine
         if f.is_request != 0 {
             guard let method = f.method else { return .failure(.malformed(code: -1)) }
-            startLine = .request(method: SIPMethod(String(cString: method)), uriUser: f.ruri_user.map(string), uriHost: f.ruri_host.map(string))
+            startLine = .request(
+                method: SIPMethod(String(cString: method)), uriUser: f.ruri_user.map(string), uriHost: f.ruri_host.map(string))
         } else {
             startLine = .response(status: Int(f.status_code), reason: f.reason_phrase.map(string) ?? "")
         }

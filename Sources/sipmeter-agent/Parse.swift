@@ -26,7 +26,8 @@ struct Parse: ParsableCommand {
     @Option(name: .long, help: "Output format: jsonl, csv or table.")
     var format: OutputFormat = .jsonl
 
-    @Option(name: .long, help: "Input format instead of detection: \(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(
+        name: .long, help: "Input format instead of detection: \(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var inputFormat: InputFormatArgument?
 
     @Option(name: .long, help: "Local date (YYYY-MM-DD) for logs that carry only the time of day.")
@@ -38,7 +39,11 @@ struct Parse: ParsableCommand {
     @Option(name: .long, help: "Seconds of reordering tolerated between messages.")
     var reorderWindow: Int64 = 2
 
-    @Flag(name: .long, help: "Parse every message with libosip2, also ACKs and responses to BYE that metering never reads, so malformed ones are counted too.")
+    @Flag(
+        name: .long,
+        help:
+            "Parse every message with libosip2, also ACKs and responses to BYE that metering never reads, so malformed ones are counted too."
+    )
     var parseAll = false
 
     @Option(name: .long, help: "Parser threads (libosip2).")
@@ -93,7 +98,7 @@ enum DateArgument {
     static func parse(_ text: String) -> (year: Int64, month: Int64, day: Int64)? {
         let parts = text.split(separator: "-")
         guard parts.count == 3, parts[0].count == 4, let y = Int64(parts[0]), let m = Int64(parts[1]), let d = Int64(parts[2]),
-              (1...12).contains(m), (1...31).contains(d)
+            (1...12).contains(m), (1...31).contains(d)
         else { return nil }
         return (y, m, d)
     }

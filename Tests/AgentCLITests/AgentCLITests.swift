@@ -39,19 +39,23 @@ struct AgentCLITests {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         }
         process.currentDirectoryURL = root
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     @Test("JSONL output equals the golden file, byte for byte, on every run")
     func golden() throws {
-        let golden = try String(contentsOf: Self.root.appendingPathComponent("Tests/AgentCLITests/Golden/basic-cancel.jsonl"), encoding: .utf8)
+        let golden = try String(
+            contentsOf: Self.root.appendingPathComponent("Tests/AgentCLITests/Golden/basic-cancel.jsonl"), encoding: .utf8)
         let args = ["parse", "--profiles", "Samples/profiles.yaml", "Samples/traces/basic.pcap", "Samples/traces/cancel.pcap"]
         let first = try Self.run(args)
         let second = try Self.run(args + ["--threads", "1", "--parse-all"])
@@ -81,7 +85,8 @@ struct AgentCLITests {
 
     @Test("FreeSWITCH time-of-day logs take their date from --date")
     func freeswitchDate() throws {
-        let run = try Self.run(["parse", "--date", "2025-02-28", "Samples/traces/basic.freeswitch.log"], environment: ["TZ": "UTC"])
+        let run = try Self.run(
+            ["parse", "--date", "2025-02-28", "Samples/traces/basic.freeswitch.log"], environment: ["TZ": "UTC"])
         let times = Self.setupTimes(run.stdout)
         #expect(times.count == 10)
         #expect(times.allSatisfy { $0.hasPrefix("2025-02-28T05:") })

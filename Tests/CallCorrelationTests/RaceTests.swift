@@ -52,14 +52,17 @@ struct RaceTests {
         var swapped = messages
         // For each CANCEL's 200, move the caller's 487 in front of it.
         for i in swapped.indices where swapped[i].message.status == 200 && swapped[i].message.cseqMethod == .cancel {
-            if let j = swapped[(i + 1)...].firstIndex(where: { $0.message.status == 487 && $0.message.callID == swapped[i].message.callID }) {
+            if let j = swapped[(i + 1)...].firstIndex(where: {
+                $0.message.status == 487 && $0.message.callID == swapped[i].message.callID
+            }) {
                 let moved = swapped.remove(at: j)
                 var early = moved
                 early.time = swapped[i].time
                 swapped.insert(early, at: i)
             }
         }
-        let a = try Self.correlate(messages), b = try Self.correlate(swapped)
+        let a = try Self.correlate(messages)
+        let b = try Self.correlate(swapped)
         #expect(a.map(\.disposition) == b.map(\.disposition))
         #expect(a.map(\.finalStatus) == b.map(\.finalStatus))
         #expect(b.allSatisfy { $0.endedBy == .caller })
@@ -74,8 +77,9 @@ struct RaceTests {
         while i < messages.count {
             let m = messages[i].message
             if m.status == 200, m.cseqMethod == .invite,
-               let invite = messages[..<i].first(where: { $0.message.callID == m.callID && $0.message.method == .invite }),
-               !messages[..<i].contains(where: { $0.message.callID == m.callID && $0.message.method == .cancel }) {
+                let invite = messages[..<i].first(where: { $0.message.callID == m.callID && $0.message.method == .invite }),
+                !messages[..<i].contains(where: { $0.message.callID == m.callID && $0.message.method == .cancel })
+            {
                 var cancel = invite
                 cancel.message.startLine = .request(method: .cancel, uriUser: invite.message.requestUser, uriHost: nil)
                 cancel.message.cseqMethod = .cancel

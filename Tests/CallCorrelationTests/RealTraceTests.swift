@@ -38,9 +38,11 @@ struct RealTraceTests {
         #expect(setups == setups.sorted(), "records are sorted by setup time")
     }
 
-    @Test("text formats converted from the same capture give the same calls", arguments: [
-        "basic.freeswitch.log", "basic.sngrep.txt", "basic.asterisk.log",
-    ])
+    @Test(
+        "text formats converted from the same capture give the same calls",
+        arguments: [
+            "basic.freeswitch.log", "basic.sngrep.txt", "basic.asterisk.log",
+        ])
     func textSamples(_ name: String) throws {
         let expected = try Traces.expected("text-samples")
         let (records, summary) = try Traces.parse([name])

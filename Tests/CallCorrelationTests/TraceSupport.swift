@@ -22,7 +22,9 @@ enum Traces {
         try ProfilesFile.load(path: root.appendingPathComponent("profiles.yaml").path)
     }
 
-    static func parse(_ names: [String], settings: CorrelationSettings = .init()) throws -> (records: [CallRecord], summary: ParseSummary) {
+    static func parse(_ names: [String], settings: CorrelationSettings = .init()) throws -> (
+        records: [CallRecord], summary: ParseSummary
+    ) {
         var options = ParseOptions()
         options.profiles = try profiles()
         options.settings = settings

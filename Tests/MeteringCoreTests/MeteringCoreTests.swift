@@ -3,12 +3,14 @@ import MeteringCore
 
 @Suite("Core value types")
 struct MeteringCoreTests {
-    @Test("RFC 3339 UTC with microseconds, round trip", arguments: [
-        (Int64(0), "1970-01-01T00:00:00.000000Z"),
-        (Int64(1_795_410_539_267_643), "2026-11-23T05:08:59.267643Z"),
-        (Int64(951_782_400_000_001), "2000-02-29T00:00:00.000001Z"),
-        (Int64(-1), "1969-12-31T23:59:59.999999Z"),
-    ])
+    @Test(
+        "RFC 3339 UTC with microseconds, round trip",
+        arguments: [
+            (Int64(0), "1970-01-01T00:00:00.000000Z"),
+            (Int64(1_795_410_539_267_643), "2026-11-23T05:08:59.267643Z"),
+            (Int64(951_782_400_000_001), "2000-02-29T00:00:00.000001Z"),
+            (Int64(-1), "1969-12-31T23:59:59.999999Z"),
+        ])
     func rfc3339(_ micros: Int64, _ text: String) throws {
         let t = Timestamp(microseconds: micros)
         #expect(t.rfc3339 == text)
@@ -26,21 +28,25 @@ struct MeteringCoreTests {
         #expect(t.0.rfc3339 == "2026-11-23T05:08:59.500000Z")
     }
 
-    @Test("disposition table of DESIGN.md", arguments: [
-        (200, false, Disposition.answered), (486, false, .busy), (600, true, .busy), (408, false, .noAnswer),
-        (480, true, .noAnswer), (487, true, .noAnswer), (487, false, .cancelled), (401, false, .rejected),
-        (402, false, .rejected), (403, false, .rejected), (407, false, .rejected), (603, false, .rejected),
-        (302, false, .redirected), (500, false, .congestion), (503, false, .congestion), (504, false, .congestion),
-        (404, false, .failed), (488, true, .failed),
-    ])
+    @Test(
+        "disposition table of DESIGN.md",
+        arguments: [
+            (200, false, Disposition.answered), (486, false, .busy), (600, true, .busy), (408, false, .noAnswer),
+            (480, true, .noAnswer), (487, true, .noAnswer), (487, false, .cancelled), (401, false, .rejected),
+            (402, false, .rejected), (403, false, .rejected), (407, false, .rejected), (603, false, .rejected),
+            (302, false, .redirected), (500, false, .congestion), (503, false, .congestion), (504, false, .congestion),
+            (404, false, .failed), (488, true, .failed),
+        ])
     func dispositions(_ status: Int, _ progress: Bool, _ expected: Disposition) {
         #expect(Disposition.classify(finalStatus: status, sawProgress: progress) == expected)
     }
 
-    @Test("numbers are normalised: + and 00 prefix and non-digits stripped", arguments: [
-        ("+44 20 7123-4567", "442071234567"), ("00442071234567", "442071234567"), ("442071234567", "442071234567"),
-        ("tel-1", "1"),
-    ])
+    @Test(
+        "numbers are normalised: + and 00 prefix and non-digits stripped",
+        arguments: [
+            ("+44 20 7123-4567", "442071234567"), ("00442071234567", "442071234567"), ("442071234567", "442071234567"),
+            ("tel-1", "1"),
+        ])
     func normalise(_ raw: String, _ expected: String) {
         #expect(PhoneNumber.normalise(raw) == expected)
     }

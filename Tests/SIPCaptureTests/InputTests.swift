@@ -4,12 +4,14 @@ import Testing
 
 @Suite("input detection and bad input")
 struct InputTests {
-    @Test("formats are detected from content, gzip included", arguments: [
-        ("basic.pcap", InputFormat.pcap), ("basic.pcapng", .pcap), ("basic.pcap.gz", .pcap),
-        ("basic.sipp.log", .sipp), ("basic.sipp.log.gz", .sipp), ("basic.sipdump.txt", .sipdump),
-        ("basic.sngrep.txt", .sngrep), ("basic.freeswitch.log", .freeswitch), ("basic.asterisk.log", .asterisk),
-        ("basic.asterisk-noprefix.log", .asterisk),
-    ])
+    @Test(
+        "formats are detected from content, gzip included",
+        arguments: [
+            ("basic.pcap", InputFormat.pcap), ("basic.pcapng", .pcap), ("basic.pcap.gz", .pcap),
+            ("basic.sipp.log", .sipp), ("basic.sipp.log.gz", .sipp), ("basic.sipdump.txt", .sipdump),
+            ("basic.sngrep.txt", .sngrep), ("basic.freeswitch.log", .freeswitch), ("basic.asterisk.log", .asterisk),
+            ("basic.asterisk-noprefix.log", .asterisk),
+        ])
     func detection(_ name: String, _ format: InputFormat) throws {
         #expect(try CaptureInput.detect(path: PcapReaderTests.trace(name)) == format)
     }
@@ -86,7 +88,9 @@ struct SIPpDeadCallTests {
         let blocks = log.components(separatedBy: "----------------------------------------------- ")
         let ok = try #require(blocks.first { $0.contains("SIP/2.0 200 OK") && $0.contains("CSeq: 1 INVITE") })
         let message = try #require(ok.range(of: "\n\n")).upperBound
-        let dead = "-----------------------------------------------\nDead call 1-9688@127.0.0.1 received a UDP message:\n\n" + ok[message...]
+        let dead =
+            "-----------------------------------------------\nDead call 1-9688@127.0.0.1 received a UDP message:\n\n"
+            + ok[message...]
         let path = try InputTests.temp(Array((log + dead).utf8))
         let source = try CaptureInput.open(path: path)
         var messages: [CapturedMessage] = []

@@ -9,11 +9,20 @@ struct PcapBuilder {
 
     init(linkType: UInt32) {
         self.linkType = linkType
-        append32(0xA1B2_C3D4); append16(2); append16(4); append32(0); append32(0); append32(65535); append32(linkType)
+        append32(0xA1B2_C3D4)
+        append16(2)
+        append16(4)
+        append32(0)
+        append32(0)
+        append32(65535)
+        append32(linkType)
     }
 
     mutating func add(_ frame: [UInt8], seconds: UInt32 = 1_795_410_000, micros: UInt32 = 0) {
-        append32(seconds + UInt32(packets)); append32(micros); append32(UInt32(frame.count)); append32(UInt32(frame.count))
+        append32(seconds + UInt32(packets))
+        append32(micros)
+        append32(UInt32(frame.count))
+        append32(UInt32(frame.count))
         data.append(contentsOf: frame)
         packets += 1
     }
@@ -59,7 +68,8 @@ struct PcapBuilder {
 
 enum SampleSIP {
     static func invite(callID: String, branch: String = "z9hG4bK-1", body: String = "") -> [UInt8] {
-        Array("""
+        Array(
+            """
             INVITE sip:442071234567@127.0.0.1 SIP/2.0\r
             Via: SIP/2.0/UDP 127.0.0.1:5080;branch=\(branch)\r
             From: <sip:alice-trunk@127.0.0.1>;tag=t1\r

@@ -41,7 +41,8 @@ struct PcapReaderTests {
     @Test("IPv6 over Ethernet")
     func ipv6() throws {
         var b = PcapBuilder(linkType: 1)
-        b.add(PcapBuilder.ethernet(PcapBuilder.ipv6(proto: 17, payload: PcapBuilder.udp(SampleSIP.invite(callID: "v6"))), v6: true))
+        b.add(
+            PcapBuilder.ethernet(PcapBuilder.ipv6(proto: 17, payload: PcapBuilder.udp(SampleSIP.invite(callID: "v6"))), v6: true))
         let messages = try Self.messages(try b.write())
         #expect(try Self.callIDs(messages) == ["v6"])
         #expect(messages.first?.source?.description == "[::1]:5080")
@@ -51,7 +52,8 @@ struct PcapReaderTests {
     func fragments() throws {
         let body = String(repeating: "a=x-padding:0123456789\r\n", count: 120)
         let datagram = PcapBuilder.udp(SampleSIP.invite(callID: "frag", body: body))
-        let cut1 = 1480, cut2 = 2960
+        let cut1 = 1480
+        let cut2 = 2960
         let pieces = [
             PcapBuilder.ipv4(proto: 17, payload: Array(datagram[cut2...]), id: 7, fragmentOffset: cut2, more: false),
             PcapBuilder.ipv4(proto: 17, payload: Array(datagram[..<cut1]), id: 7, fragmentOffset: 0, more: true),
@@ -105,7 +107,10 @@ struct PcapReaderTests {
         var b = PcapBuilder(linkType: 101)
         b.add(PcapBuilder.ipv4(proto: 17, payload: PcapBuilder.udp([0x80, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10])))
         var absurd = SampleSIP.invite(callID: "big")
-        absurd = Array(String(decoding: absurd, as: UTF8.self).replacingOccurrences(of: "Content-Length: 0", with: "Content-Length: 99999999999").utf8)
+        absurd = Array(
+            String(decoding: absurd, as: UTF8.self).replacingOccurrences(
+                of: "Content-Length: 0", with: "Content-Length: 99999999999"
+            ).utf8)
         b.add(PcapBuilder.ipv4(proto: 17, payload: PcapBuilder.udp(absurd)))
         let source = try CaptureInput.open(path: try b.write())
         while try source.next() != nil {}
@@ -148,7 +153,10 @@ struct BadInputPipelineTests {
         var records: [String] = []
         let summary = ParsePipeline.run(paths: [path], options: ParseOptions()) { records.append($0.callID) }
         #expect(summary.malformed == 1)
-        #expect(summary.warnings.contains { $0.hasPrefix("\(path): packet 1: malformed SIP skipped: the message has no Call-ID header") })
+        #expect(
+            summary.warnings.contains {
+                $0.hasPrefix("\(path): packet 1: malformed SIP skipped: the message has no Call-ID header")
+            })
         #expect(records == ["kept"])
     }
 

@@ -11,20 +11,22 @@ struct SIPBytesTests {
         "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: c\r\n\(cseq)\r\nContent-Length: 0\r\n\r\n"
     }
 
-    @Test("only what correlation reads goes to libosip2", arguments: [
-        ("ACK sip:a@b SIP/2.0\r\nCSeq: 1 ACK\r\n\r\n", false),
-        ("INVITE sip:a@b SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n", true),
-        ("BYE sip:a@b SIP/2.0\r\nCSeq: 2 BYE\r\n\r\n", true),
-        ("CANCEL sip:a@b SIP/2.0\r\nCSeq: 1 CANCEL\r\n\r\n", true),
-        (response("CSeq: 1 INVITE"), true),
-        (response("cseq:1 UPDATE"), true),
-        (response("CSeq: 2 BYE"), false),
-        (response("CSeq: 1 CANCEL"), false),
-        (response("CSeq: 7 OPTIONS"), false),
-        (response("CSeq: 1 INVITEX"), false),
-        (response("X-No-CSeq: here"), true),
-        (response("CSeq: 1"), true),
-    ])
+    @Test(
+        "only what correlation reads goes to libosip2",
+        arguments: [
+            ("ACK sip:a@b SIP/2.0\r\nCSeq: 1 ACK\r\n\r\n", false),
+            ("INVITE sip:a@b SIP/2.0\r\nCSeq: 1 INVITE\r\n\r\n", true),
+            ("BYE sip:a@b SIP/2.0\r\nCSeq: 2 BYE\r\n\r\n", true),
+            ("CANCEL sip:a@b SIP/2.0\r\nCSeq: 1 CANCEL\r\n\r\n", true),
+            (response("CSeq: 1 INVITE"), true),
+            (response("cseq:1 UPDATE"), true),
+            (response("CSeq: 2 BYE"), false),
+            (response("CSeq: 1 CANCEL"), false),
+            (response("CSeq: 7 OPTIONS"), false),
+            (response("CSeq: 1 INVITEX"), false),
+            (response("X-No-CSeq: here"), true),
+            (response("CSeq: 1"), true),
+        ])
     func relevance(_ text: String, _ expected: Bool) {
         #expect(Self.needed(text) == expected)
     }

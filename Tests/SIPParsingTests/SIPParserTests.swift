@@ -88,7 +88,9 @@ struct SIPParserTests {
         #expect(error == .missingHeader(header) || header == "CSeq")
     }
 
-    @Test("garbage is an error, never a crash", arguments: ["", "\r\n\r\n", "hello world", "SIP/2.0 abc\r\n\r\n", String(repeating: "A", count: 100_000)])
+    @Test(
+        "garbage is an error, never a crash",
+        arguments: ["", "\r\n\r\n", "hello world", "SIP/2.0 abc\r\n\r\n", String(repeating: "A", count: 100_000)])
     func garbage(_ text: String) {
         guard case .failure = SIPParser.parse(text) else {
             Issue.record("accepted garbage")
