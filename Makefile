@@ -1,6 +1,6 @@
 # sipmeter — the two commands a newcomer runs: `make demo` and `make test`.
 SWIFT ?= swift
-DEB_PACKAGES := libosip2-dev libpcap-dev libsqlite3-dev zlib1g-dev sip-tester tshark kamailio sngrep
+DEB_PACKAGES := libosip2-dev libpcap-dev libsqlite3-dev zlib1g-dev sip-tester tshark kamailio sngrep time
 SAMPLES := Samples/traces
 AGENT_DEBUG := .build/debug/sipmeter-agent
 

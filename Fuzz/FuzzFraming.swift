@@ -83,7 +83,10 @@ private func fuzzFramer(_ input: [UInt8]) {
 }
 
 private func fuzzFit(_ input: [UInt8]) {
+    // The pre-filter that decides whether libosip2 sees a message.
+    _ = input.withUnsafeBytes { SIPBytes.isNeededForMetering($0) }
     guard let (bytes, _) = SIPBytes.fitToContentLength(input) else { return }
+    _ = bytes.withUnsafeBytes { SIPBytes.isNeededForMetering($0) }
     parse(bytes)
 }
 
