@@ -60,6 +60,18 @@ struct RealTraceTests {
         }
     }
 
+    @Test("Linux cooked captures (SLL, SLL2) from dumpcap -i any", arguments: ["any-sll", "any-sll2"])
+    func cookedCaptures(_ scenario: String) throws {
+        let expected = try Traces.expected(scenario)
+        let (records, summary) = try Traces.parse(["\(scenario).pcap"])
+        #expect(summary.malformed == 0 && summary.nonSIP == 0)
+        #expect(records.count == expected.count)
+        for (r, e) in zip(records, expected) {
+            #expect(r.callID == e.callID)
+            check(r, e, tolerance: 0, label: "\(scenario).pcap \(e.callID)")
+        }
+    }
+
     @Test("Asterisk output without a logger prefix is flagged no_timestamp")
     func asteriskWithoutPrefix() throws {
         let (records, _) = try Traces.parse(["basic.asterisk-noprefix.log"])
