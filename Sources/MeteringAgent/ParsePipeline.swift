@@ -33,6 +33,9 @@ public struct ParseSummary: Sendable {
     public var retransmissions = 0
     public var unrelated = 0
     public var reordered = 0
+    public var fragmentsReassembled = 0
+    public var fragmentsDropped = 0
+    public var tcpGaps = 0
     public var calls = 0
     public var dispositions: [Disposition: Int] = [:]
     /// One line per problem worth showing (bounded).
@@ -146,6 +149,9 @@ public enum ParsePipeline {
             summary.messagesRead += stats.messages
             summary.malformed += stats.malformed
             summary.nonSIP += stats.nonSIP
+            summary.fragmentsReassembled += stats.fragmentsReassembled
+            summary.fragmentsDropped += stats.fragmentsDropped
+            summary.tcpGaps += stats.tcpGaps
             summary.truncated += stats.truncatedMessages
             for w in stats.warnings { summary.warn(w) }
         }

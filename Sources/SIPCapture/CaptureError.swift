@@ -28,6 +28,10 @@ public struct CaptureStats: Sendable, Equatable {
     public var nonSIP: Int = 0
     public var truncatedMessages: Int = 0
     public var fragmentsReassembled: Int = 0
+    /// IPv4 fragments given up (incomplete after 30 s, or the table full).
+    public var fragmentsDropped: Int = 0
+    /// Holes in TCP streams that were skipped (the framer resynchronised).
+    public var tcpGaps: Int = 0
     /// Warnings worth a line on stderr (a truncated capture, a gap).
     public var warnings: [String] = []
 

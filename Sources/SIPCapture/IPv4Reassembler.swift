@@ -23,6 +23,9 @@ struct IPv4Reassembler {
     private let timeout: Int64 = 30
     private(set) var dropped = 0
 
+    /// Datagrams still waiting for fragments.
+    var pendingCount: Int { pending.count }
+
     /// Adds one fragment (`bytes` = the fragment's IP payload). Returns the
     /// whole transport payload once every piece is present.
     mutating func add(_ packet: PacketDecoder.IPPacket, fragment: PacketDecoder.IPv4Fragment, bytes: [UInt8], at time: Timestamp)

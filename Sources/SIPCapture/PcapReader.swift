@@ -75,7 +75,9 @@ public final class PcapReader: MessageSource {
                 continue
             } else {
                 finished = true
-                stats.malformed += tcp.openFlowMalformed
+                stats.malformed += tcp.openFlowMalformed + tcp.malformed
+                stats.tcpGaps = tcp.gaps
+                stats.fragmentsDropped = fragments.dropped + fragments.pendingCount
                 if rc == -1 {
                     let reason = String(cString: pcap_geterr(handle))
                     stats.warn("\(path): after packet \(packetNumber): \(reason); the rest of the file is unreadable")

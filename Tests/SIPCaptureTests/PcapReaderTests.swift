@@ -66,6 +66,10 @@ struct PcapReaderTests {
         #expect(parsed.callID == "frag")
         #expect(messages.first?.bytes == Array(datagram[8...]))
         #expect(messages.count == 1)
+        let source = try CaptureInput.open(path: try b.write())
+        while try source.next() != nil {}
+        #expect(source.stats.fragmentsReassembled == 1)
+        #expect(source.stats.fragmentsDropped == 0)
     }
 
     @Test("TCP: several messages in one segment, one message across segments, retransmitted and out-of-order segments")
