@@ -114,7 +114,7 @@ enum LineScan {
         }
         guard let colon = t.lastIndex(of: ":"), let port = UInt16(t[t.index(after: colon)...]) else { return nil }
         t = t[..<colon]
-        if let protoColon = t.firstIndex(of: ":"), !t.contains(".") == false, t[..<protoColon].allSatisfy(\.isLetter) {
+        if let protoColon = t.firstIndex(of: ":"), t.contains("."), t[..<protoColon].allSatisfy(\.isLetter) {
             t = t[t.index(after: protoColon)...]
         }
         return Endpoint(host: t, port: port)
