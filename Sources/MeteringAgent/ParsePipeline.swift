@@ -64,7 +64,6 @@ public enum ParsePipeline {
         var observed: [ObservedMessage] = []
         var failures: [String] = []
         var failureCount = 0
-        var skipped = 0
     }
 
     public static func run(paths: [String], options: ParseOptions, emit: (CallRecord) -> Void) -> ParseSummary {
@@ -74,7 +73,9 @@ public enum ParsePipeline {
         var sources: [any MessageSource] = []
         for path in paths {
             do {
-                sources.append(try CaptureInput.open(path: path, format: options.inputFormat, options: options.reader))
+                let source = try CaptureInput.open(path: path, format: options.inputFormat, options: options.reader)
+                source.onlyNeededForMetering = !options.parseAll
+                sources.append(source)
             } catch {
                 summary.unusable.append(error.description)
             }
@@ -91,7 +92,6 @@ public enum ParsePipeline {
         let rawQueue = BlockingQueue<RawBatch>(capacity: 8)
         let results = OrderedSlots<ParsedBatch>(window: 16)
         let batchSize = options.batchSize
-        let parseAll = options.parseAll
         let readerDone = DispatchSemaphore(value: 0)
         let readerBox = ReaderBox(merged: merged)
 
@@ -117,7 +117,7 @@ public enum ParsePipeline {
         for _ in 0..<max(1, options.parserThreads) {
             Thread.detachNewThread {
                 while let batch = rawQueue.take() {
-                    results.put(batch.index, parse(batch, inputs: inputs, needsHosts: needsHosts, parseAll: parseAll))
+                    results.put(batch.index, parse(batch, inputs: inputs, needsHosts: needsHosts))
                 }
             }
         }
@@ -132,7 +132,6 @@ public enum ParsePipeline {
         while let batch = results.take() {
             summary.parsed += batch.observed.count
             summary.malformed += batch.failureCount
-            summary.skipped += batch.skipped
             for line in batch.failures { summary.warn(line) }
             for m in batch.observed {
                 correlator.add(m, into: &records)
@@ -153,6 +152,7 @@ public enum ParsePipeline {
             summary.fragmentsDropped += stats.fragmentsDropped
             summary.tcpGaps += stats.tcpGaps
             summary.truncated += stats.truncatedMessages
+            summary.skipped += stats.filtered
             for w in stats.warnings { summary.warn(w) }
         }
         summary.retransmissions = correlator.tracker.counters.retransmissions
@@ -172,20 +172,11 @@ public enum ParsePipeline {
         init(merged: MergedSource) { self.merged = merged }
     }
 
-    private static func parse(
-        _ batch: RawBatch, inputs: [(path: String, unit: String)], needsHosts: Bool, parseAll: Bool
-    ) -> ParsedBatch {
+    private static func parse(_ batch: RawBatch, inputs: [(path: String, unit: String)], needsHosts: Bool) -> ParsedBatch {
         var out = ParsedBatch()
         out.observed.reserveCapacity(batch.messages.count)
         for (k, captured) in batch.messages.enumerated() {
-            let result = captured.bytes.withUnsafeBytes { raw -> Result<SIPMessage, SIPParseError>? in
-                parseAll || SIPBytes.isNeededForMetering(raw) ? SIPParser.parse(raw) : nil
-            }
-            guard let result else {
-                out.skipped += 1
-                continue
-            }
-            switch result {
+            switch captured.bytes.withUnsafeBytes({ SIPParser.parse($0) }) {
             case .success(let message):
                 out.observed.append(
                     ObservedMessage(

@@ -27,6 +27,8 @@ public struct CaptureStats: Sendable, Equatable {
     /// Packets that were not SIP (RTP, other protocols), skipped quietly.
     public var nonSIP: Int = 0
     public var truncatedMessages: Int = 0
+    /// Framed SIP messages not handed on because metering never reads them.
+    public var filtered: Int = 0
     public var fragmentsReassembled: Int = 0
     /// IPv4 fragments given up (incomplete after 30 s, or the table full).
     public var fragmentsDropped: Int = 0

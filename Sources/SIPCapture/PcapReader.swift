@@ -9,6 +9,7 @@ public final class PcapReader: MessageSource {
     public let path: String
     public private(set) var stats = CaptureStats()
     public let positionUnit = "packet"
+    public var onlyNeededForMetering = false
     private var handle: OpaquePointer?
     private let link: PacketDecoder.LinkType
     private var packetNumber: Int64 = 0
@@ -155,6 +156,11 @@ public final class PcapReader: MessageSource {
             stats.nonSIP += 1
             return
         }
+        if onlyNeededForMetering, !SIPBytes.isNeededForMetering(p) {
+            stats.messages += 1
+            stats.filtered += 1
+            return
+        }
         guard let (bytes, truncated) = SIPBytes.fitToContentLength(Array(p)) else {
             stats.malformed += 1
             stats.warn("\(path): packet \(packetNumber): absurd Content-Length, message skipped")
@@ -167,6 +173,10 @@ public final class PcapReader: MessageSource {
         _ bytes: [UInt8], truncated: Bool, src: Endpoint, dst: Endpoint, transport: TransportProtocol, time: Timestamp
     ) {
         stats.messages += 1
+        if onlyNeededForMetering, transport == .tcp, !bytes.withUnsafeBytes({ SIPBytes.isNeededForMetering($0) }) {
+            stats.filtered += 1
+            return
+        }
         if truncated { stats.truncatedMessages += 1 }
         queue.append(
             CapturedMessage(

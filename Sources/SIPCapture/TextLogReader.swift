@@ -6,6 +6,7 @@ public final class TextLogReader: MessageSource {
     public let path: String
     public private(set) var stats = CaptureStats()
     public let positionUnit = "offset"
+    public var onlyNeededForMetering = false
     public let groupedByCall: Bool
     private let lines: LineReader
     private var dialect: any TextDialect
@@ -96,6 +97,10 @@ public final class TextLogReader: MessageSource {
         let time = meta.time ?? lastTime
         lastTime = max(lastTime, time)
         stats.messages += 1
+        if onlyNeededForMetering, !bytes.withUnsafeBytes({ SIPBytes.isNeededForMetering($0) }) {
+            stats.filtered += 1
+            return nil
+        }
         if truncated { stats.truncatedMessages += 1 }
         return CapturedMessage(
             time: time, bytes: bytes, source: meta.source, destination: meta.destination, transport: meta.transport,
