@@ -22,6 +22,7 @@ struct IPv4Reassembler {
     private let maxDatagrams = 4096
     private let timeout: Int64 = 30
     private(set) var dropped = 0
+    private var lastExpiry: Timestamp?
 
     /// Datagrams still waiting for fragments.
     var pendingCount: Int { pending.count }
@@ -33,7 +34,11 @@ struct IPv4Reassembler {
     {
         let key = Key(source: packet.source.low, destination: packet.destination.low, id: fragment.id, proto: packet.proto)
         if pending[key] == nil {
-            expire(now: time)
+            // Expiry scans the table: at most once per second of capture time.
+            if lastExpiry.map({ time.microseconds &- $0.microseconds >= 1_000_000 }) ?? true || pending.count >= maxDatagrams {
+                expire(now: time)
+                lastExpiry = time
+            }
             if pending.count >= maxDatagrams {
                 dropped += pending.count
                 pending.removeAll(keepingCapacity: true)

@@ -90,7 +90,7 @@ public final class TextLogReader: MessageSource {
             stats.malformed += 1
             return nil
         }
-        guard bytes.withUnsafeBytes({ SIPBytes.looksLikeStartLine($0) }) else {
+        guard SIPBytes.looksLikeStartLine(bytes) else {
             stats.malformed += 1
             return nil
         }
