@@ -4,7 +4,7 @@ DEB_PACKAGES := libosip2-dev libpcap-dev libsqlite3-dev zlib1g-dev sip-tester ts
 SAMPLES := Samples/traces
 AGENT_DEBUG := .build/debug/sipmeter-agent
 
-.PHONY: deps build release test lint format demo bench fuzz traces clean
+.PHONY: deps build release test lint format demo bench bench-collector fuzz traces clean
 
 # Installs the Debian packages the project needs, only when missing.
 deps:
@@ -25,7 +25,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product sipmeter-agent
 
-FORMATTED := Sources Tests Benchmarks/sipmeter-bench Fuzz/FuzzFraming.swift
+FORMATTED := Sources Tests Benchmarks/sipmeter-bench Benchmarks/sipmeter-collector-bench Fuzz/FuzzFraming.swift
 
 test: deps lint
 	$(SWIFT) build --build-tests
@@ -46,12 +46,21 @@ demo: build
 	@echo
 	@echo "== the same calls from Kamailio's sipdump text log, as JSON lines =="
 	$(AGENT_DEBUG) parse --profiles Samples/profiles.yaml $(SAMPLES)/basic.sipdump.txt
+	@echo
+	bash Samples/demo.sh
 
 # Builds a 100,000-call capture with SIPp (cached in bench-data/) and times
 # the agent against a raw libosip2 loop and tshark. See Benchmarks/README.md.
 bench: deps release
 	$(SWIFT) build -c release --product sipmeter-bench
 	bash Benchmarks/run.sh
+
+# The collector: 1,000,000 records over HTTP from 4 clients (see Benchmarks/README.md).
+bench-collector: deps
+	$(SWIFT) build -c release --product sipmeter-collector
+	$(SWIFT) build -c release --product sipmeterctl
+	$(SWIFT) build -c release --product sipmeter-collector-bench
+	bash Benchmarks/collector.sh
 
 fuzz: deps
 	bash Fuzz/build.sh && bash Fuzz/run.sh 600

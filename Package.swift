@@ -8,14 +8,25 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "sipmeter",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sipmeter-agent", targets: ["sipmeter-agent"]),
+        .executable(name: "sipmeter-collector", targets: ["sipmeter-collector"]),
+        .executable(name: "sipmeterctl", targets: ["sipmeterctl"]),
         .library(name: "SIPCapture", targets: ["SIPCapture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "COSIP", path: "Sources/COSIP"),
@@ -46,6 +57,65 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(name: "RatingEngine", dependencies: ["MeteringCore"], swiftSettings: strict),
+        .target(
+            name: "MeteringStore",
+            dependencies: [
+                "MeteringCore", "RatingEngine",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "MeteringCollector",
+            dependencies: [
+                "MeteringCore", "RatingEngine", "MeteringStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "sipmeter-collector",
+            dependencies: [
+                "MeteringCollector", "MeteringStore", "MeteringCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "sipmeterctl",
+            dependencies: [
+                "MeteringCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "sipmeter-collector-bench",
+            dependencies: [
+                "MeteringCore", "RatingEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/sipmeter-collector-bench",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "sipmeter-bench",
             dependencies: ["MeteringCore", "SIPParsing", "SIPCapture", "CSIPSupport"],
@@ -65,6 +135,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "AgentCLITests", dependencies: ["sipmeter-agent"], swiftSettings: strict),
+        .testTarget(name: "RatingEngineTests", dependencies: ["RatingEngine", "MeteringCore"], swiftSettings: strict),
+        .testTarget(
+            name: "CollectorTests",
+            dependencies: [
+                "MeteringCollector", "MeteringStore", "RatingEngine", "MeteringCore", "sipmeter-collector", "sipmeterctl",
+                "sipmeter-agent",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

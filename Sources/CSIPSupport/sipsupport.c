@@ -148,3 +148,39 @@ const char *sipm_gzerror(void *file) {
     int code = 0;
     return gzerror((gzFile)file, &code);
 }
+
+long sipm_gunzip(const unsigned char *in, unsigned long in_len, unsigned char *out, unsigned long out_cap) {
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    /* 32 + MAX_WBITS: accept gzip and zlib headers. */
+    if (inflateInit2(&zs, 32 + MAX_WBITS) != Z_OK) return -1;
+    zs.next_in = (Bytef *)in;
+    zs.avail_in = (uInt)in_len;
+    zs.next_out = out;
+    zs.avail_out = (uInt)out_cap;
+    int rc = inflate(&zs, Z_FINISH);
+    long produced = (long)zs.total_out;
+    inflateEnd(&zs);
+    if (rc == Z_STREAM_END) return produced;
+    if ((rc == Z_BUF_ERROR || rc == Z_OK) && zs.avail_out == 0) return -2;
+    return -1;
+}
+
+unsigned long sipm_gzip_bound(unsigned long in_len) {
+    return compressBound(in_len) + 32;
+}
+
+long sipm_gzip(const unsigned char *in, unsigned long in_len, unsigned char *out, unsigned long out_cap, int level) {
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    /* 16 + MAX_WBITS: a gzip wrapper. */
+    if (deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) return -1;
+    zs.next_in = (Bytef *)in;
+    zs.avail_in = (uInt)in_len;
+    zs.next_out = out;
+    zs.avail_out = (uInt)out_cap;
+    int rc = deflate(&zs, Z_FINISH);
+    long produced = (long)zs.total_out;
+    deflateEnd(&zs);
+    return rc == Z_STREAM_END ? produced : -1;
+}

@@ -44,3 +44,27 @@ extension Timestamp {
         out.append(UInt8(ascii: "Z"))
     }
 }
+
+#if canImport(Glibc)
+    internal import Glibc
+#elseif canImport(Darwin)
+    internal import Darwin
+#endif
+
+extension Timestamp {
+    /// The wall clock now (edges only: pure code takes time as an argument).
+    public static func now() -> Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Timestamp(microseconds: Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000)
+    }
+
+    /// `"2026-11"` style UTC month text → YYYYMM, nil when malformed.
+    public static func monthKey(text: String) -> Int? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let y = Int(parts[0]), let m = Int(parts[1]),
+            (1970...9998).contains(y), (1...12).contains(m)
+        else { return nil }
+        return y * 100 + m
+    }
+}

@@ -57,6 +57,16 @@ int sipm_gzread(void *file, void *buf, unsigned len);
 void sipm_gzclose(void *file);
 const char *sipm_gzerror(void *file);
 
+/// Inflates a gzip (or zlib) buffer into `out` (capacity `out_cap`). Returns
+/// the inflated length; -1 when the input is not valid compressed data;
+/// -2 when the output would exceed `out_cap` (a bound against zip bombs).
+long sipm_gunzip(const unsigned char *in, unsigned long in_len, unsigned char *out, unsigned long out_cap);
+
+/// Deflates `in` as gzip into `out` (capacity at least sipm_gzip_bound(in_len)).
+/// Returns the compressed length, or -1 on failure.
+long sipm_gzip(const unsigned char *in, unsigned long in_len, unsigned char *out, unsigned long out_cap, int level);
+unsigned long sipm_gzip_bound(unsigned long in_len);
+
 /// MD5 digest of `len` bytes into `out` (16 bytes), through libosip2.
 void sipm_md5(const unsigned char *data, unsigned int len, unsigned char *out);
 

@@ -1,0 +1,47 @@
+public import Hummingbird
+public import Prometheus
+
+/// The collector's Prometheus metrics. Labels are closed sets: never a
+/// phone number, a Call-ID or a record id.
+public struct CollectorMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let recordsAccepted: Counter
+    let recordsDuplicate: Counter
+    let recordsRejected: Counter
+    let callsUnrated: Counter
+    let ingestBatches: Counter
+    let ingestDuration: DurationHistogram
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        let records = "sipmeter_collector_records_total"
+        recordsAccepted = registry.makeCounter(name: records, labels: [("result", "accepted")])
+        recordsDuplicate = registry.makeCounter(name: records, labels: [("result", "duplicate")])
+        recordsRejected = registry.makeCounter(name: records, labels: [("result", "rejected")])
+        callsUnrated = registry.makeCounter(name: "sipmeter_collector_calls_unrated_total")
+        ingestBatches = registry.makeCounter(name: "sipmeter_collector_ingest_batches_total")
+        ingestDuration = registry.makeDurationHistogram(
+            name: "sipmeter_collector_ingest_seconds",
+            buckets: [
+                .milliseconds(5), .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+                .seconds(5),
+            ])
+    }
+
+    /// Responses by status class (2xx, 4xx, 5xx).
+    func response(status: HTTPResponse.Status) {
+        registry.makeCounter(name: "sipmeter_collector_http_responses_total", labels: [("class", "\(status.code / 100)xx")])
+            .increment()
+    }
+}
+
+struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: CollectorMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
+        let response = try await next(request, context)
+        metrics.response(status: response.status)
+        return response
+    }
+}

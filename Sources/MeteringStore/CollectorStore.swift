@@ -1,0 +1,43 @@
+public import MeteringCore
+
+/// Everything the collector keeps, by intent. SQLite (`SQLiteStore`) is the
+/// embedded default; a PostgreSQL backend implements the same protocol.
+/// Every method that moves money writes its ledger entries and the balances
+/// they change in one transaction.
+public protocol CollectorStore: Sendable {
+    /// Creates a group with its balance account and first admin token.
+    func createGroup(name: String, currency: String, now: Timestamp) async throws -> (GroupInfo, token: String)
+    /// The principal a bearer token speaks for, or nil.
+    func authenticate(token: String) async throws -> Principal?
+    func group(id: Int64) async throws -> GroupInfo
+
+    func addMember(group: Int64, name: String, kind: MemberKind, now: Timestamp) async throws -> MemberInfo
+    func members(group: Int64) async throws -> [MemberInfo]
+    func addProfile(group: Int64, name: String, member: String, rateDeck: String, now: Timestamp) async throws -> ProfileInfo
+    func profiles(group: Int64) async throws -> [ProfileInfo]
+    /// Creates or replaces a rate deck; calls already rated keep their price.
+    func putRateDeck(group: Int64, name: String, csv: String, entries: Int, now: Timestamp) async throws -> RateDeckInfo
+    func rateDecks(group: Int64) async throws -> [RateDeckInfo]
+    func addBundle(group: Int64, profile: String, name: String, minutes: Int64, prefixes: [String], now: Timestamp) async throws
+        -> BundleInfo
+    /// Bundles with the seconds used in the month of `month` (YYYYMM).
+    func bundles(group: Int64, month: Int) async throws -> [BundleInfo]
+    /// Creates an agent bound to `profiles` and returns its token.
+    func addAgent(group: Int64, name: String, profiles: [String], now: Timestamp) async throws -> (AgentInfo, token: String)
+    func agents(group: Int64) async throws -> [AgentInfo]
+    /// Issues a token for a member (self-service reads).
+    func issueMemberToken(group: Int64, member: String, now: Timestamp) async throws -> String
+
+    func recordPurchase(group: Int64, amount: Money, reference: String, now: Timestamp) async throws -> PurchaseInfo
+    func purchases(group: Int64) async throws -> [PurchaseInfo]
+    /// Moves credit from the group to a member or profile; a negative amount
+    /// is a take-back and can't take more than the target holds.
+    func allocate(group: Int64, to target: AllocationTarget, amount: Money, now: Timestamp) async throws -> AllocationInfo
+    func allocations(group: Int64) async throws -> [AllocationInfo]
+
+    /// Rates and charges each record once; records already stored are
+    /// duplicates and change nothing.
+    func ingest(records: [CallRecord], agent: Principal, decks: RateDeckCache, now: Timestamp) async throws -> IngestResult
+    func balances(group: Int64) async throws -> Balances
+    func calls(group: Int64, query: CallQuery) async throws -> (calls: [RatedCallInfo], next: CallCursor?)
+}

@@ -1,0 +1,172 @@
+internal import GRDB
+
+/// The collector's schema. Migrations are named and append-only: never edit
+/// one that has shipped, add the next instead.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-groups-members-profiles") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE "group" (
+                        id INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL UNIQUE,
+                        currency TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    -- Every balance is an account; its balance is kept in the
+                    -- same transaction as the ledger entries that move it.
+                    CREATE TABLE account (
+                        id INTEGER PRIMARY KEY,
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        kind TEXT NOT NULL CHECK (kind IN ('group', 'member', 'profile')),
+                        balance INTEGER NOT NULL DEFAULT 0,
+                        exhausted INTEGER NOT NULL DEFAULT 0
+                    );
+                    ALTER TABLE "group" ADD COLUMN account_id INTEGER REFERENCES account(id);
+                    CREATE TABLE member (
+                        id INTEGER PRIMARY KEY,
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        name TEXT NOT NULL,
+                        kind TEXT NOT NULL CHECK (kind IN ('business', 'personal')),
+                        account_id INTEGER NOT NULL REFERENCES account(id),
+                        created_at INTEGER NOT NULL,
+                        UNIQUE (group_id, name)
+                    );
+                    CREATE TABLE rate_deck (
+                        id INTEGER PRIMARY KEY,
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        name TEXT NOT NULL,
+                        csv TEXT NOT NULL,
+                        entries INTEGER NOT NULL,
+                        version INTEGER NOT NULL DEFAULT 1,
+                        updated_at INTEGER NOT NULL,
+                        UNIQUE (group_id, name)
+                    );
+                    CREATE TABLE profile (
+                        id INTEGER PRIMARY KEY,
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        name TEXT NOT NULL,
+                        member_id INTEGER NOT NULL REFERENCES member(id),
+                        rate_deck_id INTEGER NOT NULL REFERENCES rate_deck(id),
+                        account_id INTEGER NOT NULL REFERENCES account(id),
+                        -- Set by the first allocation to the profile: from then
+                        -- on its calls are charged to its own credit.
+                        own_credit INTEGER NOT NULL DEFAULT 0,
+                        created_at INTEGER NOT NULL,
+                        UNIQUE (group_id, name)
+                    );
+                    CREATE TABLE bundle (
+                        id INTEGER PRIMARY KEY,
+                        profile_id INTEGER NOT NULL REFERENCES profile(id),
+                        name TEXT NOT NULL,
+                        minutes INTEGER NOT NULL CHECK (minutes > 0),
+                        prefixes TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        UNIQUE (profile_id, name)
+                    );
+                    -- Seconds used per bundle per month (YYYYMM).
+                    CREATE TABLE bundle_usage (
+                        bundle_id INTEGER NOT NULL REFERENCES bundle(id),
+                        month INTEGER NOT NULL,
+                        seconds_used INTEGER NOT NULL,
+                        PRIMARY KEY (bundle_id, month)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE agent (
+                        id INTEGER PRIMARY KEY,
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        name TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        UNIQUE (group_id, name)
+                    );
+                    CREATE TABLE agent_profile (
+                        agent_id INTEGER NOT NULL REFERENCES agent(id),
+                        profile_id INTEGER NOT NULL REFERENCES profile(id),
+                        PRIMARY KEY (agent_id, profile_id)
+                    ) WITHOUT ROWID;
+                    -- Only the SHA-256 of a token is stored.
+                    CREATE TABLE token (
+                        hash TEXT PRIMARY KEY,
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        role TEXT NOT NULL CHECK (role IN ('admin', 'agent', 'member')),
+                        agent_id INTEGER REFERENCES agent(id),
+                        member_id INTEGER REFERENCES member(id),
+                        created_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
+        m.registerMigration("v1-money-and-calls") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE purchase (
+                        id INTEGER PRIMARY KEY,
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        amount INTEGER NOT NULL CHECK (amount > 0),
+                        reference TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE allocation (
+                        id INTEGER PRIMARY KEY,
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        member_id INTEGER REFERENCES member(id),
+                        profile_id INTEGER REFERENCES profile(id),
+                        amount INTEGER NOT NULL CHECK (amount <> 0),
+                        created_at INTEGER NOT NULL,
+                        CHECK ((member_id IS NULL) <> (profile_id IS NULL))
+                    );
+                    CREATE TABLE rated_call (
+                        seq INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL,
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        profile_id INTEGER NOT NULL REFERENCES profile(id),
+                        member_id INTEGER NOT NULL REFERENCES member(id),
+                        account_id INTEGER NOT NULL REFERENCES account(id),
+                        agent_id INTEGER NOT NULL REFERENCES agent(id),
+                        call_id TEXT NOT NULL,
+                        direction TEXT NOT NULL,
+                        caller TEXT NOT NULL,
+                        callee TEXT NOT NULL,
+                        setup_time INTEGER NOT NULL,
+                        answer_time INTEGER,
+                        end_time INTEGER NOT NULL,
+                        duration_ms INTEGER NOT NULL,
+                        disposition TEXT NOT NULL,
+                        final_status INTEGER,
+                        flags TEXT NOT NULL,
+                        billed_seconds INTEGER NOT NULL,
+                        prefix TEXT,
+                        destination TEXT,
+                        rate_per_minute INTEGER,
+                        connect_fee INTEGER,
+                        bundle_id INTEGER REFERENCES bundle(id),
+                        bundle_seconds INTEGER NOT NULL,
+                        price INTEGER,
+                        received_at INTEGER NOT NULL
+                    );
+                    -- Idempotency: a record id is charged once per group.
+                    CREATE UNIQUE INDEX rated_call_id ON rated_call (group_id, id);
+                    CREATE INDEX rated_call_profile_time ON rated_call (profile_id, setup_time);
+                    CREATE INDEX rated_call_group_time ON rated_call (group_id, setup_time);
+                    -- Every money movement, append-only. amount is signed: what the
+                    -- account gained. An allocation is two entries (group −, target +).
+                    CREATE TABLE ledger (
+                        id INTEGER PRIMARY KEY,
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        account_id INTEGER NOT NULL REFERENCES account(id),
+                        kind TEXT NOT NULL CHECK (kind IN ('purchase', 'allocation', 'take_back', 'call_charge', 'refund')),
+                        amount INTEGER NOT NULL,
+                        purchase_id INTEGER REFERENCES purchase(id),
+                        allocation_id INTEGER REFERENCES allocation(id),
+                        call_seq INTEGER REFERENCES rated_call(seq),
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX ledger_account ON ledger (account_id, id);
+                    CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
+                        BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+                    CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
+                        BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+                    """)
+        }
+        return m
+    }
+}

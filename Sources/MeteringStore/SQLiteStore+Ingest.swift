@@ -1,0 +1,151 @@
+internal import GRDB
+public import MeteringCore
+internal import RatingEngine
+
+extension SQLiteStore {
+    /// A SIP Profile an agent may send records for, with what rating needs.
+    private struct BoundProfile {
+        var id: Int64
+        var memberID: Int64
+        var account: Int64
+        var deckID: Int64
+        var deckVersion: Int
+    }
+
+    private struct BundleKey: Hashable {
+        var profile: Int64
+        var month: Int
+    }
+
+    /// One write transaction per batch: each record is checked for a
+    /// duplicate id, rated, stored and charged; balances and bundle usage move
+    /// once per batch in the same transaction, so a batch is all or nothing
+    /// and a retried batch finds its records already there.
+    public func ingest(records: [CallRecord], agent: Principal, decks: RateDeckCache, now: Timestamp) async throws -> IngestResult
+    {
+        guard agent.role == .agent, let agentID = agent.agentID else {
+            throw StoreError.invalid("only an agent token can send call records")
+        }
+        let group = agent.groupID
+        return try await writer.write { db in
+            let bound = try Self.boundProfiles(db, agent: agentID)
+            var result = IngestResult()
+            var bundles: [BundleKey: (original: [BundleAllowance], current: [BundleAllowance])] = [:]
+            var deltas: [Int64: Int64] = [:]
+            let exists = try db.cachedStatement(sql: "SELECT 1 FROM rated_call WHERE group_id = ? AND id = ?")
+            let insertCall = try db.cachedStatement(
+                sql: """
+                    INSERT INTO rated_call (id, group_id, profile_id, member_id, account_id, agent_id, call_id, direction,
+                        caller, callee, setup_time, answer_time, end_time, duration_ms, disposition, final_status, flags,
+                        billed_seconds, prefix, destination, rate_per_minute, connect_fee, bundle_id, bundle_seconds, price,
+                        received_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            let insertLedger = try db.cachedStatement(
+                sql: """
+                    INSERT INTO ledger (group_id, account_id, kind, amount, call_seq, created_at)
+                    VALUES (?, ?, 'call_charge', ?, ?, ?)
+                    """)
+            for record in records {
+                if let problem = RecordValidation.problem(with: record, now: now) {
+                    result.rejected.append(.init(id: record.id, error: problem))
+                    continue
+                }
+                guard let name = record.profile else {
+                    result.rejected.append(.init(id: record.id, error: "profile is null: the call matched no SIP Profile"))
+                    continue
+                }
+                guard let profile = bound[name] else {
+                    result.rejected.append(.init(id: record.id, error: "this agent's token is not bound to SIP Profile \(name)"))
+                    continue
+                }
+                if try Int64.fetchOne(exists, arguments: [group, record.id]) != nil {
+                    result.duplicates += 1
+                    continue
+                }
+                let deck = try? decks.deck(id: profile.deckID, version: profile.deckVersion) {
+                    (try? String.fetchOne(db, sql: "SELECT csv FROM rate_deck WHERE id = ?", arguments: [profile.deckID])) ?? ""
+                }
+                let key = BundleKey(profile: profile.id, month: record.setupTime.monthKey)
+                if bundles[key] == nil {
+                    let loaded = try Self.bundleAllowances(db, profile: profile.id, month: key.month)
+                    bundles[key] = (loaded, loaded)
+                }
+                let charge = Rating.rate(RatingInput(record), deck: deck, bundles: &bundles[key]!.current)
+                try insertCall.execute(arguments: [
+                    record.id, group, profile.id, profile.memberID, profile.account, agentID, record.callID,
+                    record.direction.rawValue, record.caller, record.callee, record.setupTime.microseconds,
+                    record.answerTime?.microseconds, record.endTime.microseconds, record.durationMs,
+                    record.disposition.rawValue, record.finalStatus, record.flags.map(\.rawValue).joined(separator: ","),
+                    charge.billedSeconds, charge.entry?.prefix, charge.entry?.description,
+                    charge.entry?.ratePerMinute.micros, charge.entry?.connectFee.micros, charge.bundleID,
+                    charge.bundleSeconds, charge.price?.units, now.microseconds,
+                ])
+                result.accepted += 1
+                guard let price = charge.price else {
+                    result.unrated += 1
+                    continue
+                }
+                if price > .zero {
+                    try insertLedger.execute(arguments: [
+                        group, profile.account, -price.units, db.lastInsertedRowID, now.microseconds,
+                    ])
+                    deltas[profile.account, default: 0] -= price.units
+                }
+            }
+            for (account, delta) in deltas {
+                try db.execute(
+                    sql: "UPDATE account SET balance = balance + ?1, exhausted = (balance + ?1 <= 0) WHERE id = ?2",
+                    arguments: [delta, account])
+                if try Bool.fetchOne(db, sql: "SELECT exhausted FROM account WHERE id = ?", arguments: [account]) == true {
+                    result.exhaustedAccounts += 1
+                }
+            }
+            for (key, state) in bundles where state.original != state.current {
+                for (before, after) in zip(state.original, state.current) where before != after {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO bundle_usage (bundle_id, month, seconds_used) VALUES (?1, ?2, ?3)
+                            ON CONFLICT (bundle_id, month) DO UPDATE SET seconds_used = seconds_used + ?3
+                            """,
+                        arguments: [after.id, key.month, before.secondsLeft - after.secondsLeft])
+                }
+            }
+            return result
+        }
+    }
+
+    private static func boundProfiles(_ db: Database, agent: Int64) throws -> [String: BoundProfile] {
+        var out: [String: BoundProfile] = [:]
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT p.name, p.id, p.member_id, p.own_credit, p.account_id, m.account_id, d.id, d.version
+                FROM agent_profile ap JOIN profile p ON p.id = ap.profile_id JOIN member m ON m.id = p.member_id
+                JOIN rate_deck d ON d.id = p.rate_deck_id WHERE ap.agent_id = ?
+                """, arguments: [agent])
+        for row in rows {
+            let ownCredit: Bool = row[3]
+            out[row[0]] = BoundProfile(
+                id: row[1], memberID: row[2], account: ownCredit ? row[4] : row[5], deckID: row[6], deckVersion: row[7])
+        }
+        return out
+    }
+
+    private static func bundleAllowances(_ db: Database, profile: Int64, month: Int) throws -> [BundleAllowance] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT b.id, b.minutes, b.prefixes, COALESCE(u.seconds_used, 0) FROM bundle b
+                LEFT JOIN bundle_usage u ON u.bundle_id = b.id AND u.month = ?
+                WHERE b.profile_id = ? ORDER BY b.id
+                """, arguments: [month, profile]
+        ).map { row in
+            let minutes: Int64 = row[1]
+            let used: Int64 = row[3]
+            return BundleAllowance(
+                id: row[0], prefixes: (row[2] as String).split(separator: ",").map(String.init),
+                secondsLeft: max(0, minutes * 60 - used))
+        }
+    }
+}
