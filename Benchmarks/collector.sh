@@ -14,7 +14,8 @@ $BIN/sipmeter-collector-bench lookup --prefixes 50000
 
 $BIN/sipmeter-collector-bench deck --prefixes 50000 "$WORK/deck.csv"
 $BIN/sipmeter-collector init --db "$WORK/collector.db" --group bench --currency USD | tail -1 > "$WORK/admin.token"
-$BIN/sipmeter-collector serve --db "$WORK/collector.db" --listen 127.0.0.1:$PORT --log-level warning &
+# PERF=FILE records a CPU profile of the collector (perf, software clock).
+${PERF:+perf record -e cpu-clock -F 499 -g -o "$PERF" --} $BIN/sipmeter-collector serve --db "$WORK/collector.db" --listen 127.0.0.1:$PORT --log-level warning &
 SERVER=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 ctl() { "$BIN/sipmeterctl" "$@" --url "http://127.0.0.1:$PORT" --token-file "$WORK/admin.token"; }

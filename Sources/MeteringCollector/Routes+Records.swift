@@ -1,12 +1,6 @@
-internal import Foundation
 internal import Hummingbird
 internal import MeteringCore
 internal import MeteringStore
-
-/// `{"records":[…]}` with each element decoded on its own.
-private struct RecordBatch: Decodable {
-    var records: [IncomingRecord]
-}
 
 extension Collector {
     /// Most records one request may carry.
@@ -24,21 +18,19 @@ extension Collector {
             guard agent.role == .agent else { throw APIError.forbidden("this needs an agent token") }
             let started = ContinuousClock.now
             let body = try await readRecordsBody(request)
-            let batch: RecordBatch
+            let incoming: [IncomingRecord]
             do {
-                batch = try JSONDecoder().decode(RecordBatch.self, from: body)
-            } catch {
-                throw APIError.badRequest(
-                    "the body must be {\"records\": [...]} of call records: \(APIError.from(error).message)")
+                incoming = try CallRecordBatch.parse(body)
+            } catch let error as CallRecordBatch.Malformed {
+                throw APIError.badRequest("the body must be {\"records\": [...]} of call records: \(error.description)")
             }
-            guard batch.records.count <= Self.maxRecordsPerRequest else {
-                throw APIError(
-                    .contentTooLarge, "at most \(Self.maxRecordsPerRequest) records per request, got \(batch.records.count)")
+            guard incoming.count <= Self.maxRecordsPerRequest else {
+                throw APIError(.contentTooLarge, "at most \(Self.maxRecordsPerRequest) records per request, got \(incoming.count)")
             }
             var records: [CallRecord] = []
-            records.reserveCapacity(batch.records.count)
+            records.reserveCapacity(incoming.count)
             var undecodable: [IngestResult.Rejection] = []
-            for item in batch.records {
+            for item in incoming {
                 switch item.result {
                 case .success(let record): records.append(record)
                 case .failure(let error): undecodable.append(.init(id: item.id, error: error.message))
@@ -66,7 +58,7 @@ extension Collector {
 
     /// The body, inflated when sent with `Content-Encoding: gzip` (or when
     /// it starts with the gzip magic), within the size limits.
-    private func readRecordsBody(_ request: Request) async throws -> Data {
+    private func readRecordsBody(_ request: Request) async throws -> [UInt8] {
         let buffer = try await request.body.collect(upTo: Self.maxRecordsBody)
         guard buffer.readableBytes > 0 else { throw APIError.badRequest("the body is empty; send {\"records\": [...]}") }
         let bytes = Array(buffer.readableBytesView)
@@ -75,10 +67,10 @@ extension Collector {
             if let encoding, encoding != "identity" {
                 throw APIError(.unsupportedMediaType, "Content-Encoding \(encoding) is not supported; use gzip or none")
             }
-            return Data(bytes)
+            return bytes
         }
         do {
-            return Data(try Gzip.decompress(bytes, limit: Self.maxInflatedRecordsBody))
+            return try Gzip.decompress(bytes, limit: Self.maxInflatedRecordsBody)
         } catch .tooLarge {
             throw APIError(.contentTooLarge, "the body inflates beyond \(Self.maxInflatedRecordsBody / 1024 / 1024) MiB")
         } catch {

@@ -59,6 +59,11 @@ public struct IncomingRecord: Decodable, Sendable {
     public var id: String?
     public var result: Result<CallRecord, RecordDecodingError>
 
+    public init(id: String?, result: Result<CallRecord, RecordDecodingError>) {
+        self.id = id
+        self.result = result
+    }
+
     public init(from decoder: any Decoder) throws {
         let keyed = try? decoder.container(keyedBy: CallRecord.Key.self)
         id = try? keyed?.decodeIfPresent(String.self, forKey: .id)

@@ -21,11 +21,11 @@ public enum Disposition: String, Sendable, CaseIterable, Codable {
     }
 }
 
-public enum Direction: String, Sendable, Codable {
+public enum Direction: String, Sendable, Codable, CaseIterable {
     case outbound, inbound, unknown
 }
 
-public enum EndedBy: String, Sendable, Codable {
+public enum EndedBy: String, Sendable, Codable, CaseIterable {
     case caller, callee, timeout
 }
 

@@ -17,8 +17,8 @@ extension SQLiteStore {
         var month: Int
     }
 
-    /// One write transaction per batch: each record is checked for a
-    /// duplicate id, rated, stored and charged; balances and bundle usage move
+    /// One write transaction per batch: each record is rated and stored
+    /// unless its id is already there (a duplicate), then charged; balances and bundle usage move
     /// once per batch in the same transaction, so a batch is all or nothing
     /// and a retried batch finds its records already there.
     public func ingest(records: [CallRecord], agent: Principal, decks: RateDeckCache, now: Timestamp) async throws -> IngestResult
@@ -32,7 +32,6 @@ extension SQLiteStore {
             var result = IngestResult()
             var bundles: [BundleKey: (original: [BundleAllowance], current: [BundleAllowance])] = [:]
             var deltas: [Int64: Int64] = [:]
-            let exists = try db.cachedStatement(sql: "SELECT 1 FROM rated_call WHERE group_id = ? AND id = ?")
             let insertCall = try db.cachedStatement(
                 sql: """
                     INSERT INTO rated_call (id, group_id, profile_id, member_id, account_id, agent_id, call_id, direction,
@@ -40,6 +39,7 @@ extension SQLiteStore {
                         billed_seconds, prefix, destination, rate_per_minute, connect_fee, bundle_id, bundle_seconds, price,
                         received_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (group_id, id) DO NOTHING
                     """)
             let insertLedger = try db.cachedStatement(
                 sql: """
@@ -59,10 +59,6 @@ extension SQLiteStore {
                     result.rejected.append(.init(id: record.id, error: "this agent's token is not bound to SIP Profile \(name)"))
                     continue
                 }
-                if try Int64.fetchOne(exists, arguments: [group, record.id]) != nil {
-                    result.duplicates += 1
-                    continue
-                }
                 let deck = try? decks.deck(id: profile.deckID, version: profile.deckVersion) {
                     (try? String.fetchOne(db, sql: "SELECT csv FROM rate_deck WHERE id = ?", arguments: [profile.deckID])) ?? ""
                 }
@@ -71,7 +67,10 @@ extension SQLiteStore {
                     let loaded = try Self.bundleAllowances(db, profile: profile.id, month: key.month)
                     bundles[key] = (loaded, loaded)
                 }
-                let charge = Rating.rate(RatingInput(record), deck: deck, bundles: &bundles[key]!.current)
+                // Rate against a copy of the allowances: they are spent only
+                // if the insert below stores the call (not a duplicate).
+                var allowances = bundles[key]!.current
+                let charge = Rating.rate(RatingInput(record), deck: deck, bundles: &allowances)
                 try insertCall.execute(arguments: [
                     record.id, group, profile.id, profile.memberID, profile.account, agentID, record.callID,
                     record.direction.rawValue, record.caller, record.callee, record.setupTime.microseconds,
@@ -81,6 +80,11 @@ extension SQLiteStore {
                     charge.entry?.ratePerMinute.micros, charge.entry?.connectFee.micros, charge.bundleID,
                     charge.bundleSeconds, charge.price?.units, now.microseconds,
                 ])
+                guard db.changesCount == 1 else {
+                    result.duplicates += 1
+                    continue
+                }
+                bundles[key]!.current = allowances
                 result.accepted += 1
                 guard let price = charge.price else {
                     result.unrated += 1

@@ -60,7 +60,12 @@ struct CollectorCLITests {
             let port = 20_000 + Int(getpid() % 20_000) + attempt * 7
             let process = Process()
             process.executableURL = binary("sipmeter-collector")
-            process.arguments = ["serve", "--db", db, "--listen", "127.0.0.1:\(port)", "--log-level", "warning"]
+            // The shipped example config, with the path and port overridden.
+            process.arguments = [
+                "serve", "--config", "Deploy/collector.yaml", "--db", db, "--listen", "127.0.0.1:\(port)", "--log-level",
+                "warning",
+            ]
+            process.currentDirectoryURL = root
             process.standardError = FileHandle.nullDevice
             try process.run()
             // Bounded wait for /healthz.

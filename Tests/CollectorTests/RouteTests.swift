@@ -94,12 +94,12 @@ struct RouteTests {
             name: "malformed JSON", uri: "/v1/records", token: .agent, body: Array(#"{"records":[{"id":"a""#.utf8),
             status: .badRequest,
             error:
-                #"the body must be {"records": [...]} of call records: the body is not the JSON this endpoint takes: malformed JSON"#
+                #"the body must be {"records": [...]} of call records: malformed JSON: the body ends early, at byte 21"#
         ),
         .init(
             name: "not a batch", uri: "/v1/records", token: .agent, body: Array(#"[1,2]"#.utf8), status: .badRequest,
             error:
-                #"the body must be {"records": [...]} of call records: the body is not the JSON this endpoint takes: body has the wrong type"#
+                #"the body must be {"records": [...]} of call records: malformed JSON: expected '{' at byte 0"#
         ),
         .init(
             name: "empty body", uri: "/v1/records", token: .agent, body: [], status: .badRequest,
