@@ -63,6 +63,7 @@ let package = Package(
             dependencies: [
                 "MeteringCore", "RatingEngine",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -142,6 +143,7 @@ let package = Package(
                 "MeteringCollector", "MeteringStore", "RatingEngine", "MeteringCore", "sipmeter-collector", "sipmeterctl",
                 "sipmeter-agent",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict

@@ -156,6 +156,7 @@ struct Ingest: AsyncParsableCommand {
                         request.headers.add(name: "Content-Type", value: "application/json")
                         if gzip { request.headers.add(name: "Content-Encoding", value: "gzip") }
                         request.body = .bytes(ByteBuffer(bytes: bodies[index]))
+                        let sent = ContinuousClock.now
                         let response = try await client.execute(request, timeout: .seconds(300))
                         let answer = try await response.body.collect(upTo: 16 << 20)
                         guard response.status.code == 200 else {
@@ -164,7 +165,7 @@ struct Ingest: AsyncParsableCommand {
                         let object = try JSONSerialization.jsonObject(with: Data(answer.readableBytesView)) as? [String: Any]
                         await counter.add(
                             accepted: object?["accepted"] as? Int ?? 0, duplicates: object?["duplicates"] as? Int ?? 0,
-                            rejected: (object?["rejected"] as? [Any])?.count ?? 0)
+                            rejected: (object?["rejected"] as? [Any])?.count ?? 0, latency: ContinuousClock.now - sent)
                         index += clients
                     }
                 }
@@ -174,6 +175,13 @@ struct Ingest: AsyncParsableCommand {
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         try await client.shutdown()
         let (accepted, duplicates, rejected) = await counter.totals
+        let latencies = await counter.latencies.sorted()
+        func ms(_ q: Double) -> String {
+            guard !latencies.isEmpty else { return "-" }
+            let d = latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))]
+            return String(format: "%.1f", Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000)
+        }
+        print("request latency ms: p50 \(ms(0.5)), p90 \(ms(0.9)), p99 \(ms(0.99)), max \(ms(1.0))")
         print(
             "ingest: \(accepted) accepted, \(duplicates) duplicates, \(rejected) rejected in \(String(format: "%.2f", seconds)) s"
                 + " = \(Int(Double(accepted + duplicates) / seconds)) records/s (\(clients) clients, batches of \(batch)\(gzip ? ", gzip" : ""))"
@@ -185,7 +193,9 @@ actor Counter {
     var accepted = 0
     var duplicates = 0
     var rejected = 0
-    func add(accepted a: Int, duplicates d: Int, rejected r: Int) {
+    var latencies: [Duration] = []
+    func add(accepted a: Int, duplicates d: Int, rejected r: Int, latency: Duration) {
+        latencies.append(latency)
         accepted += a
         duplicates += d
         rejected += r

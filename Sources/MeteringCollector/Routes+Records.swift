@@ -25,7 +25,8 @@ extension Collector {
                 throw APIError.badRequest("the body must be {\"records\": [...]} of call records: \(error.description)")
             }
             guard incoming.count <= Self.maxRecordsPerRequest else {
-                throw APIError(.contentTooLarge, "at most \(Self.maxRecordsPerRequest) records per request, got \(incoming.count)")
+                throw APIError(
+                    .contentTooLarge, "at most \(Self.maxRecordsPerRequest) records per request, got \(incoming.count)")
             }
             var records: [CallRecord] = []
             records.reserveCapacity(incoming.count)

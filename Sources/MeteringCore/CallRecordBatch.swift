@@ -66,9 +66,14 @@ public enum CallRecordBatch {
         try s.expect(0x7B)
         if !s.consume(0x7D) {
             repeat {
-                let key = try s.string()
+                let slot: Fields.Key?
+                if let range = try s.plainString() {
+                    slot = Fields.Key(bytes: s.bytes[range])
+                } else {
+                    slot = Fields.Key(rawValue: try s.string())
+                }
                 try s.expect(0x3A)
-                guard let slot = Fields.Key(rawValue: key) else {
+                guard let slot else {
                     try s.skipValue()
                     continue
                 }
@@ -124,14 +129,51 @@ struct Fields {
         case finalStatus = "final_status", endedBy = "ended_by", q850Cause = "q850_cause", pddMs = "pdd_ms", source
 
         var isInteger: Bool { self == .durationMs || self == .finalStatus || self == .q850Cause || self == .pddMs }
+
+        /// Index into the field table (declaration order).
+        var position: Int {
+            switch self {
+            case .flags: 0
+            case .id: 1
+            case .profile: 2
+            case .direction: 3
+            case .callID: 4
+            case .fromTag: 5
+            case .toTag: 6
+            case .caller: 7
+            case .callee: 8
+            case .setupTime: 9
+            case .progressTime: 10
+            case .answerTime: 11
+            case .endTime: 12
+            case .durationMs: 13
+            case .disposition: 14
+            case .finalStatus: 15
+            case .endedBy: 16
+            case .q850Cause: 17
+            case .pddMs: 18
+            case .source: 19
+            }
+        }
+
+        /// The key spelled by `bytes`, compared without making a String.
+        init?(bytes: ArraySlice<UInt8>) {
+            for key in Fields.order where key.rawValue.utf8.count == bytes.count {
+                if key.rawValue.utf8.elementsEqual(bytes) {
+                    self = key
+                    return
+                }
+            }
+            return nil
+        }
     }
 
+    private static let order = Key.allCases
     private var values = [CallRecordBatch.Value](repeating: .absent, count: Key.allCases.count)
-    private static let index: [Key: Int] = Dictionary(uniqueKeysWithValues: Key.allCases.enumerated().map { ($1, $0) })
 
     subscript(key: Key) -> CallRecordBatch.Value {
-        get { values[Self.index[key]!] }
-        set { values[Self.index[key]!] = newValue }
+        get { values[key.position] }
+        set { values[key.position] = newValue }
     }
 
     private func fail(_ message: String) -> RecordDecodingError { RecordDecodingError(message: message) }

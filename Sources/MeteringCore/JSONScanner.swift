@@ -44,6 +44,24 @@ struct JSONScanner {
         return true
     }
 
+    /// A string without escapes as the range of its bytes (object keys on
+    /// the hot path); nil, having consumed nothing, when it has escapes.
+    mutating func plainString() throws(Failure) -> Range<Int>? {
+        try expect(0x22)
+        let start = index
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == 0x22 {
+                index += 1
+                return start..<(index - 1)
+            }
+            if b == 0x5C || b < 0x20 { break }
+            index += 1
+        }
+        index = start - 1
+        return nil
+    }
+
     /// A string value; the opening quote must be next.
     mutating func string() throws(Failure) -> String {
         try expect(0x22)

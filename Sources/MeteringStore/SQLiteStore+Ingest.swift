@@ -17,106 +17,152 @@ extension SQLiteStore {
         var month: Int
     }
 
-    /// One write transaction per batch: each record is rated and stored
-    /// unless its id is already there (a duplicate), then charged; balances and bundle usage move
-    /// once per batch in the same transaction, so a batch is all or nothing
-    /// and a retried batch finds its records already there.
+    /// Rates and charges a batch. Batches that arrive while another commits
+    /// are committed together (group commit: one fsync for several
+    /// requests), each in its own savepoint so one failing batch fails alone.
+    /// Nobody is answered before the transaction holding their batch commits.
     public func ingest(records: [CallRecord], agent: Principal, decks: RateDeckCache, now: Timestamp) async throws -> IngestResult
     {
-        guard agent.role == .agent, let agentID = agent.agentID else {
+        guard agent.role == .agent, agent.agentID != nil else {
             throw StoreError.invalid("only an agent token can send call records")
         }
-        let group = agent.groupID
-        return try await writer.write { db in
-            let bound = try Self.boundProfiles(db, agent: agentID)
-            var result = IngestResult()
-            var bundles: [BundleKey: (original: [BundleAllowance], current: [BundleAllowance])] = [:]
-            var deltas: [Int64: Int64] = [:]
-            let insertCall = try db.cachedStatement(
-                sql: """
-                    INSERT INTO rated_call (id, group_id, profile_id, member_id, account_id, agent_id, call_id, direction,
-                        caller, callee, setup_time, answer_time, end_time, duration_ms, disposition, final_status, flags,
-                        billed_seconds, prefix, destination, rate_per_minute, connect_fee, bundle_id, bundle_seconds, price,
-                        received_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (group_id, id) DO NOTHING
-                    """)
-            let insertLedger = try db.cachedStatement(
-                sql: """
-                    INSERT INTO ledger (group_id, account_id, kind, amount, call_seq, created_at)
-                    VALUES (?, ?, 'call_charge', ?, ?, ?)
-                    """)
-            for record in records {
-                if let problem = RecordValidation.problem(with: record, now: now) {
-                    result.rejected.append(.init(id: record.id, error: problem))
-                    continue
-                }
-                guard let name = record.profile else {
-                    result.rejected.append(.init(id: record.id, error: "profile is null: the call matched no SIP Profile"))
-                    continue
-                }
-                guard let profile = bound[name] else {
-                    result.rejected.append(.init(id: record.id, error: "this agent's token is not bound to SIP Profile \(name)"))
-                    continue
-                }
-                let deck = try? decks.deck(id: profile.deckID, version: profile.deckVersion) {
-                    (try? String.fetchOne(db, sql: "SELECT csv FROM rate_deck WHERE id = ?", arguments: [profile.deckID])) ?? ""
-                }
-                let key = BundleKey(profile: profile.id, month: record.setupTime.monthKey)
-                if bundles[key] == nil {
-                    let loaded = try Self.bundleAllowances(db, profile: profile.id, month: key.month)
-                    bundles[key] = (loaded, loaded)
-                }
-                // Rate against a copy of the allowances: they are spent only
-                // if the insert below stores the call (not a duplicate).
-                var allowances = bundles[key]!.current
-                let charge = Rating.rate(RatingInput(record), deck: deck, bundles: &allowances)
-                try insertCall.execute(arguments: [
-                    record.id, group, profile.id, profile.memberID, profile.account, agentID, record.callID,
-                    record.direction.rawValue, record.caller, record.callee, record.setupTime.microseconds,
-                    record.answerTime?.microseconds, record.endTime.microseconds, record.durationMs,
-                    record.disposition.rawValue, record.finalStatus, record.flags.map(\.rawValue).joined(separator: ","),
-                    charge.billedSeconds, charge.entry?.prefix, charge.entry?.description,
-                    charge.entry?.ratePerMinute.micros, charge.entry?.connectFee.micros, charge.bundleID,
-                    charge.bundleSeconds, charge.price?.units, now.microseconds,
-                ])
-                guard db.changesCount == 1 else {
-                    result.duplicates += 1
-                    continue
-                }
-                bundles[key]!.current = allowances
-                result.accepted += 1
-                guard let price = charge.price else {
-                    result.unrated += 1
-                    continue
-                }
-                if price > .zero {
-                    try insertLedger.execute(arguments: [
-                        group, profile.account, -price.units, db.lastInsertedRowID, now.microseconds,
-                    ])
-                    deltas[profile.account, default: 0] -= price.units
+        return try await ingestQueue.submit(IngestQueue.Job(records: records, agent: agent, now: now)) { jobs in
+            try await self.writer.write { db in
+                jobs.map { job in
+                    Result {
+                        var result = IngestResult()
+                        try db.inSavepoint {
+                            result = try Self.ingestBatch(db, job.records, agent: job.agent, decks: decks, now: job.now)
+                            return .commit
+                        }
+                        return result
+                    }
                 }
             }
-            for (account, delta) in deltas {
-                try db.execute(
-                    sql: "UPDATE account SET balance = balance + ?1, exhausted = (balance + ?1 <= 0) WHERE id = ?2",
-                    arguments: [delta, account])
-                if try Bool.fetchOne(db, sql: "SELECT exhausted FROM account WHERE id = ?", arguments: [account]) == true {
-                    result.exhaustedAccounts += 1
-                }
-            }
-            for (key, state) in bundles where state.original != state.current {
-                for (before, after) in zip(state.original, state.current) where before != after {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO bundle_usage (bundle_id, month, seconds_used) VALUES (?1, ?2, ?3)
-                            ON CONFLICT (bundle_id, month) DO UPDATE SET seconds_used = seconds_used + ?3
-                            """,
-                        arguments: [after.id, key.month, before.secondsLeft - after.secondsLeft])
-                }
-            }
-            return result
         }
+    }
+
+    /// One batch inside the caller's transaction: each record is rated and
+    /// stored unless its id is already there (a duplicate), then charged;
+    /// balances and bundle usage move once per batch, so a batch is all or
+    /// nothing and a retried batch finds its records already there.
+    static func ingestBatch(
+        _ db: Database, _ records: [CallRecord], agent: Principal, decks: RateDeckCache, now: Timestamp
+    ) throws -> IngestResult {
+        guard let agentID = agent.agentID else { throw StoreError.invalid("only an agent token can send call records") }
+        let group = agent.groupID
+        let bound = try Self.boundProfiles(db, agent: agentID)
+        var result = IngestResult()
+        var bundles: [BundleKey: (original: [BundleAllowance], current: [BundleAllowance])] = [:]
+        var deltas: [Int64: Int64] = [:]
+        let insertCall = try db.cachedStatement(
+            sql: """
+                INSERT INTO rated_call (id, group_id, profile_id, member_id, account_id, agent_id, call_id, direction,
+                    caller, callee, setup_time, answer_time, end_time, duration_ms, disposition, final_status, flags,
+                    billed_seconds, prefix, destination, rate_per_minute, connect_fee, bundle_id, bundle_seconds, price,
+                    received_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (group_id, id) DO NOTHING
+                """)
+        let insertLedger = try db.cachedStatement(
+            sql: """
+                INSERT INTO ledger (group_id, account_id, kind, amount, call_seq, created_at)
+                VALUES (?, ?, 'call_charge', ?, ?, ?)
+                """)
+        for record in records {
+            if let problem = RecordValidation.problem(with: record, now: now) {
+                result.rejected.append(.init(id: record.id, error: problem))
+                continue
+            }
+            guard let name = record.profile else {
+                result.rejected.append(.init(id: record.id, error: "profile is null: the call matched no SIP Profile"))
+                continue
+            }
+            guard let profile = bound[name] else {
+                result.rejected.append(.init(id: record.id, error: "this agent's token is not bound to SIP Profile \(name)"))
+                continue
+            }
+            let deck = try? decks.deck(id: profile.deckID, version: profile.deckVersion) {
+                (try? String.fetchOne(db, sql: "SELECT csv FROM rate_deck WHERE id = ?", arguments: [profile.deckID])) ?? ""
+            }
+            let key = BundleKey(profile: profile.id, month: record.setupTime.monthKey)
+            if bundles[key] == nil {
+                let loaded = try Self.bundleAllowances(db, profile: profile.id, month: key.month)
+                bundles[key] = (loaded, loaded)
+            }
+            // Rate against a copy of the allowances: they are spent only
+            // if the insert below stores the call (not a duplicate).
+            var allowances = bundles[key]!.current
+            let charge = Rating.rate(RatingInput(record), deck: deck, bundles: &allowances)
+            var row = SQLiteBinder(insertCall, db)
+            row.text(record.id)
+            row.int(group)
+            row.int(profile.id)
+            row.int(profile.memberID)
+            row.int(profile.account)
+            row.int(agentID)
+            row.text(record.callID)
+            row.text(record.direction.rawValue)
+            row.text(record.caller)
+            row.text(record.callee)
+            row.int(record.setupTime.microseconds)
+            row.int(record.answerTime?.microseconds)
+            row.int(record.endTime.microseconds)
+            row.int(record.durationMs)
+            row.text(record.disposition.rawValue)
+            row.int(record.finalStatus)
+            row.text(record.flags.map(\.rawValue).joined(separator: ","))
+            row.int(charge.billedSeconds)
+            row.text(charge.entry?.prefix)
+            row.text(charge.entry?.description)
+            row.int(charge.entry?.ratePerMinute.micros)
+            row.int(charge.entry?.connectFee.micros)
+            row.int(charge.bundleID)
+            row.int(charge.bundleSeconds)
+            row.int(charge.price?.units)
+            row.int(now.microseconds)
+            let stored = try row.run()
+            guard stored == 1 else {
+                result.duplicates += 1
+                continue
+            }
+            bundles[key]!.current = allowances
+            result.accepted += 1
+            guard let price = charge.price else {
+                result.unrated += 1
+                continue
+            }
+            if price > .zero {
+                let seq = db.lastInsertedRowID
+                var entry = SQLiteBinder(insertLedger, db)
+                entry.int(group)
+                entry.int(profile.account)
+                entry.int(-price.units)
+                entry.int(seq)
+                entry.int(now.microseconds)
+                _ = try entry.run()
+                deltas[profile.account, default: 0] -= price.units
+            }
+        }
+        for (account, delta) in deltas {
+            try db.execute(
+                sql: "UPDATE account SET balance = balance + ?1, exhausted = (balance + ?1 <= 0) WHERE id = ?2",
+                arguments: [delta, account])
+            if try Bool.fetchOne(db, sql: "SELECT exhausted FROM account WHERE id = ?", arguments: [account]) == true {
+                result.exhaustedAccounts += 1
+            }
+        }
+        for (key, state) in bundles where state.original != state.current {
+            for (before, after) in zip(state.original, state.current) where before != after {
+                try db.execute(
+                    sql: """
+                        INSERT INTO bundle_usage (bundle_id, month, seconds_used) VALUES (?1, ?2, ?3)
+                        ON CONFLICT (bundle_id, month) DO UPDATE SET seconds_used = seconds_used + ?3
+                        """,
+                    arguments: [after.id, key.month, before.secondsLeft - after.secondsLeft])
+            }
+        }
+        return result
     }
 
     private static func boundProfiles(_ db: Database, agent: Int64) throws -> [String: BoundProfile] {

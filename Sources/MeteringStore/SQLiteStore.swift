@@ -5,6 +5,7 @@ public import MeteringCore
 /// created and migrated on open. `inMemory()` gives the same store for tests.
 public final class SQLiteStore: CollectorStore {
     let writer: any DatabaseWriter
+    let ingestQueue = IngestQueue()
 
     /// Opens (creating and migrating) the database at `path`.
     public init(path: String) throws {

@@ -1,5 +1,6 @@
+import GRDB
 import MeteringCore
-import MeteringStore
+@testable import MeteringStore
 import Testing
 
 @Suite("Store: ledger, allocations, charging")
@@ -154,5 +155,47 @@ struct StoreTests {
         await #expect(throws: StoreError.notFound("no SIP Profile named nope")) {
             _ = try await f.store.addAgent(group: f.group, name: "a2", profiles: ["nope"], now: Fixture.now)
         }
+    }
+}
+
+@Suite("Store: groups and the append-only ledger")
+struct GroupIsolationTests {
+    @Test("two groups in one collector: tokens, names and record ids are each group's own")
+    func twoGroups() async throws {
+        let f = try await Fixture.make()
+        let (other, otherAdmin) = try await f.store.createGroup(name: "globex", currency: "EUR", now: Fixture.now)
+        #expect(try await f.store.authenticate(token: otherAdmin)?.groupID == other.id)
+        #expect(try await f.store.authenticate(token: f.adminToken)?.groupID == f.group)
+        // The same names are free in the other group.
+        _ = try await f.store.putRateDeck(group: other.id, name: "standard", csv: Fixture.deckCSV, entries: 4, now: Fixture.now)
+        _ = try await f.store.addMember(group: other.id, name: "alice", kind: .business, now: Fixture.now)
+        _ = try await f.store.addProfile(
+            group: other.id, name: "alice-trunk", member: "alice", rateDeck: "standard", now: Fixture.now)
+        let (_, otherAgentToken) = try await f.store.addAgent(
+            group: other.id, name: "edge", profiles: ["alice-trunk"], now: Fixture.now)
+        let otherAgent = try #require(try await f.store.authenticate(token: otherAgentToken))
+        // The same record id is a different call in each group.
+        let a = try await f.store.ingest(
+            records: [Fixture.call("same")], agent: f.agent, decks: RateDeckCache(), now: Fixture.now)
+        let b = try await f.store.ingest(
+            records: [Fixture.call("same")], agent: otherAgent, decks: RateDeckCache(), now: Fixture.now)
+        #expect(a.accepted == 1 && b.accepted == 1)
+        #expect(try await f.store.members(group: other.id).map(\.name) == ["alice"])
+        #expect(try await f.store.members(group: f.group).map(\.name) == ["alice", "bob"])
+        #expect(try await f.store.balances(group: other.id).members[0].balance.description == "-0.0315")
+        #expect(try await f.store.authenticate(token: "smk_nope") == nil)
+    }
+
+    @Test("the ledger refuses UPDATE and DELETE")
+    func appendOnly() async throws {
+        let f = try await Fixture.make()
+        _ = try await f.store.recordPurchase(group: f.group, amount: Money(decimal: "5")!, reference: "", now: Fixture.now)
+        await #expect(throws: (any Error).self) {
+            try await f.store.writer.write { db in try db.execute(sql: "UPDATE ledger SET amount = 0") }
+        }
+        await #expect(throws: (any Error).self) {
+            try await f.store.writer.write { db in try db.execute(sql: "DELETE FROM ledger") }
+        }
+        #expect(try await f.store.ledgerTotals(group: f.group).ledger.values.reduce(Money.zero, +).description == "5.0000")
     }
 }

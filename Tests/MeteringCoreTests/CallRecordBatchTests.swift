@@ -8,7 +8,9 @@ struct CallRecordBatchTests {
         var url = URL(fileURLWithPath: #filePath)
         url.deleteLastPathComponent()
         url.deleteLastPathComponent()
-        let text = (try? String(contentsOf: url.appendingPathComponent("AgentCLITests/Golden/basic-cancel.jsonl"), encoding: .utf8)) ?? ""
+        let text =
+            (try? String(contentsOf: url.appendingPathComponent("AgentCLITests/Golden/basic-cancel.jsonl"), encoding: .utf8))
+            ?? ""
         return text.split(separator: "\n").map(String.init)
     }
 
@@ -38,7 +40,8 @@ struct CallRecordBatchTests {
 
     @Test("escapes, unicode, unknown keys and nesting are read; other keys of the body are skipped")
     func escapes() throws {
-        let record = #"{"extra":{"a":[1,2.5e3,{"b":null}],"c":true},"id":"x1","profile":"p","direction":"inbound","call_id":"a\"b\\c\/d\u00e9\ud83d\ude00","callee":"+44 20","setup_time":"2026-11-01T10:00:00Z","end_time":"2026-11-01T10:00:01.5+01:00","duration_ms":0,"disposition":"busy","flags":["no_bye","from_the_future"],"final_status":486}"#
+        let record =
+            #"{"extra":{"a":[1,2.5e3,{"b":null}],"c":true},"id":"x1","profile":"p","direction":"inbound","call_id":"a\"b\\c\/d\u00e9\ud83d\ude00","callee":"+44 20","setup_time":"2026-11-01T10:00:00Z","end_time":"2026-11-01T10:00:01.5+01:00","duration_ms":0,"disposition":"busy","flags":["no_bye","from_the_future"],"final_status":486}"#
         let items = try CallRecordBatch.parse(Array(#"{"agent":"edge","records":[\#(record)],"n":3}"#.utf8))
         let r = try items[0].result.get()
         #expect(r.callID == "a\"b\\c/dé😀")
