@@ -53,3 +53,42 @@ struct IdempotencyTests {
         #expect(alice?.balance == Money(decimal: "50")! - priced)
     }
 }
+
+@Suite("Group commit")
+struct GroupCommitTests {
+    @Test("sixteen overlapping batches at once: every request answered, every call stored and charged once")
+    func concurrentBatches() async throws {
+        let f = try await Fixture.make(.onDisk)
+        defer { f.removeFiles() }
+        _ = try await f.store.recordPurchase(group: f.group, amount: Money(decimal: "100")!, reference: "", now: Fixture.now)
+        _ = try await f.store.allocate(group: f.group, to: .member("alice"), amount: Money(decimal: "100")!, now: Fixture.now)
+        _ = try await f.store.addBundle(group: f.group, profile: "alice-trunk", name: "uk", minutes: 10, prefixes: ["44"], now: Fixture.now)
+        // Batch i holds calls i*50 ..< i*50+100: each call is in two batches.
+        let decks = RateDeckCache()
+        let results = try await withThrowingTaskGroup(of: IngestResult.self) { group in
+            for i in 0..<16 {
+                group.addTask {
+                    let records = (i * 50..<i * 50 + 100).map { Fixture.call("g\($0)", ms: Int64(30_000 + $0 * 10)) }
+                    return try await f.store.ingest(records: records, agent: f.agent, decks: decks, now: Fixture.now)
+                }
+            }
+            var all: [IngestResult] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        #expect(results.count == 16)
+        #expect(results.map(\.accepted).reduce(0, +) == 850)
+        #expect(results.map(\.duplicates).reduce(0, +) == 750)
+        let (calls, _) = try await f.store.calls(
+            group: f.group, query: CallQuery(from: .monthStart(202611), to: .monthEnd(202611), limit: 1000))
+        #expect(calls.count == 850)
+        // The bundle's 600 s were spent once, never twice.
+        #expect(calls.map(\.bundleSeconds).reduce(0, +) == 600)
+        #expect(try await f.store.bundles(group: f.group, month: 202611).map(\.secondsUsed) == [600])
+        let totals = try await f.store.ledgerTotals(group: f.group)
+        #expect(-totals.callCharges == calls.compactMap(\.price).reduce(Money.zero, +))
+        for (account, balance) in totals.balances {
+            #expect(totals.ledger[account, default: .zero] == balance)
+        }
+    }
+}
