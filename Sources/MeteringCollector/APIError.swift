@@ -72,10 +72,20 @@ public struct APIError: Error, Sendable {
 /// Turns every thrown error into the `{"error": ...}` body with its status,
 /// so clients never see a framework-shaped error.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: [(path: String, methods: [String])]
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
     {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // A known path with a method it doesn't take is a 405, not a 404.
+            guard let methods = allowed(path: request.uri.path) else { return APIError.from(error).response }
+            var response = APIError(
+                .methodNotAllowed, "\(request.method) is not allowed here; use \(methods.joined(separator: " or "))"
+            ).response
+            response.headers[.allow] = methods.joined(separator: ", ")
+            return response
         } catch {
             let apiError = APIError.from(error)
             if apiError.status == .internalServerError {
@@ -83,5 +93,16 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return apiError.response
         }
+    }
+
+    /// The methods of the route whose pattern matches `path` (`:x` matches one segment).
+    func allowed(path: String) -> [String]? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        for route in routes {
+            let pattern = route.path.split(separator: "/", omittingEmptySubsequences: true)
+            guard pattern.count == segments.count else { continue }
+            if zip(pattern, segments).allSatisfy({ $0.hasPrefix(":") || $0 == $1 }) { return route.methods }
+        }
+        return nil
     }
 }

@@ -22,11 +22,22 @@ public struct Collector: Sendable {
         self.clock = clock
     }
 
+    /// Every path and its methods, for `405 Method Not Allowed` with an
+    /// `Allow` header (the router itself only knows "no route").
+    static let routes: [(path: String, methods: [String])] = [
+        ("/healthz", ["GET"]), ("/metrics", ["GET"]), ("/openapi.yaml", ["GET"]),
+        ("/v1/members", ["GET", "POST"]), ("/v1/members/:name/tokens", ["POST"]),
+        ("/v1/profiles", ["GET", "POST"]), ("/v1/profiles/:name/bundles", ["POST"]),
+        ("/v1/rate-decks", ["GET"]), ("/v1/rate-decks/:name", ["PUT"]), ("/v1/bundles", ["GET"]),
+        ("/v1/agents", ["GET", "POST"]), ("/v1/purchases", ["GET", "POST"]), ("/v1/allocations", ["GET", "POST"]),
+        ("/v1/records", ["POST"]), ("/v1/balances", ["GET"]), ("/v1/calls", ["GET"]),
+    ]
+
     /// All routes. Everything under `/v1` needs a bearer token.
     public func router() -> Router<CollectorContext> {
         let router = Router(context: CollectorContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ErrorMiddleware(routes: Self.routes))
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/metrics") { _, _ in
             Response(

@@ -62,7 +62,8 @@ struct GroupCommitTests {
         defer { f.removeFiles() }
         _ = try await f.store.recordPurchase(group: f.group, amount: Money(decimal: "100")!, reference: "", now: Fixture.now)
         _ = try await f.store.allocate(group: f.group, to: .member("alice"), amount: Money(decimal: "100")!, now: Fixture.now)
-        _ = try await f.store.addBundle(group: f.group, profile: "alice-trunk", name: "uk", minutes: 10, prefixes: ["44"], now: Fixture.now)
+        _ = try await f.store.addBundle(
+            group: f.group, profile: "alice-trunk", name: "uk", minutes: 10, prefixes: ["44"], now: Fixture.now)
         // Batch i holds calls i*50 ..< i*50+100: each call is in two batches.
         let decks = RateDeckCache()
         let results = try await withThrowingTaskGroup(of: IngestResult.self) { group in

@@ -189,6 +189,23 @@ struct RouteTests {
         }
     }
 
+    @Test("a known path with the wrong method is 405 with Allow; an unknown path is 404")
+    func methods() async throws {
+        let f = try await Fixture.make()
+        try await Self.app(f).test(.live) { client in
+            let delete = try await client.executeRequest(
+                uri: "/v1/members", method: .delete, headers: Self.bearer(f.adminToken), body: nil)
+            #expect(delete.status == .methodNotAllowed)
+            #expect(delete.headers[.allow] == "GET, POST")
+            #expect(Self.object(delete.body)["error"] as? String == "DELETE is not allowed here; use GET or POST")
+            let get = try await client.executeRequest(uri: "/v1/profiles/x/bundles", method: .get, headers: [:], body: nil)
+            #expect(get.status == .methodNotAllowed)
+            let missing = try await client.executeRequest(uri: "/v1/nothing", method: .get, headers: [:], body: nil)
+            #expect(missing.status == .notFound)
+            #expect(Self.object(missing.body)["error"] as? String == "no such endpoint")
+        }
+    }
+
     @Test("a 100 MB body is refused with 413 and the server keeps serving")
     func hugeBody() async throws {
         let f = try await Fixture.make()
