@@ -37,6 +37,21 @@ public struct Correlator {
         release(watermark: time, into: &out)
     }
 
+    /// The earliest time whose messages still matter: the setup of a call
+    /// still open, of a record not yet released, or a message held back for
+    /// reordering. Replaying the input from the first message at or before
+    /// this time rebuilds everything not yet released (a follower's resume
+    /// point after a restart); nil when nothing is pending.
+    public mutating func pendingSince() -> Timestamp? {
+        var candidates: [Timestamp] = []
+        for m in released { candidates.append(m.time) }
+        if let t = tracker.earliestOpenSetup() { candidates.append(t) }
+        if let t = ready.earliestSetup { candidates.append(t) }
+        for r in closed { candidates.append(r.setupTime) }
+        if let t = reorder.earliestHeld { candidates.append(t) }
+        return candidates.min()
+    }
+
     /// Ends the input: every open call is closed and every record released.
     public mutating func finish(into out: inout [CallRecord]) {
         reorder.drain(into: &released)

@@ -1,5 +1,5 @@
 import Foundation
-import Yams
+public import Yams
 
 /// Loads SIP Profiles from YAML:
 ///
@@ -39,6 +39,11 @@ public enum ProfilesFile {
         guard let list = mapping["profiles"] else {
             throw LoadError(description: "\(path): line 1: missing key 'profiles'")
         }
+        return try parse(list: list, path: path)
+    }
+
+    /// The profiles of a `profiles:` list node (also used inside the agent's config file).
+    public static func parse(list: Node, path: String) throws -> [SIPProfile] {
         guard let items = list.sequence else {
             throw LoadError(description: "\(path): line \(list.mark?.line ?? 0): 'profiles' must be a list")
         }

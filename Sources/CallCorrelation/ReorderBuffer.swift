@@ -16,6 +16,9 @@ struct ReorderBuffer {
     /// Messages that arrived after a later one had been seen.
     private(set) var reordered = 0
 
+    /// The earliest time of a message still held back.
+    var earliestHeld: Timestamp? { head < items.count ? items[head].time : nil }
+
     init(window: Int64) {
         self.window = window * 1_000_000
     }

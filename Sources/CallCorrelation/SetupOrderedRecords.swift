@@ -9,6 +9,9 @@ struct SetupOrderedRecords {
 
     var isEmpty: Bool { head == items.count }
 
+    /// The earliest setup time waiting to be released.
+    var earliestSetup: Timestamp? { head < items.count ? items[head].setupTime : nil }
+
     mutating func insert(_ record: CallRecord) {
         if let last = items.last, head < items.count, Self.less(record, last) {
             var lo = head

@@ -162,7 +162,7 @@ public enum ParsePipeline {
     }
 
     /// The same number for both directions of one hop.
-    private static func legKey(_ a: Endpoint?, _ b: Endpoint?) -> Int? {
+    static func legKey(_ a: Endpoint?, _ b: Endpoint?) -> Int? {
         guard let a, let b else { return nil }
         return a.hashValue ^ b.hashValue
     }

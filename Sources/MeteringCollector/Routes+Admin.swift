@@ -1,3 +1,4 @@
+internal import Foundation
 internal import Hummingbird
 internal import MeteringCore
 internal import MeteringStore
@@ -20,7 +21,7 @@ extension Collector {
         }
         v1.post("members/:name/tokens") { _, context in
             let admin = try context.requireAdmin()
-            let name = try context.parameters.require("name")
+            let name = try pathName(context)
             let token = try await store.issueMemberToken(group: admin.groupID, member: name, now: clock())
             return try json(TokenJSON(token: token), status: .created)
         }
@@ -38,7 +39,7 @@ extension Collector {
         }
         v1.put("rate-decks/:name") { request, context in
             let admin = try context.requireAdmin()
-            let name = try validName(try context.parameters.require("name"), "rate deck name")
+            let name = try validName(try pathName(context), "rate deck name")
             let buffer = try await request.body.collect(upTo: 32 * 1024 * 1024)
             let text = String(decoding: buffer.readableBytesView, as: UTF8.self)
             let deck: RateDeck
@@ -57,7 +58,7 @@ extension Collector {
         }
         v1.post("profiles/:name/bundles") { request, context in
             let admin = try context.requireAdmin()
-            let profile = try context.parameters.require("name")
+            let profile = try pathName(context)
             let body = try await decodeBody(BundleRequest.self, request, context)
             guard (1...1_000_000).contains(body.minutes) else {
                 throw APIError.unprocessable("minutes must be 1 to 1000000")
@@ -121,6 +122,15 @@ extension Collector {
             let admin = try context.requireAdmin()
             return try json(["allocations": try await store.allocations(group: admin.groupID).map(AllocationJSON.init)])
         }
+    }
+
+    /// The `{name}` path segment, percent-decoded ("Alice%20Smith" is "Alice Smith").
+    func pathName(_ context: CollectorContext) throws -> String {
+        let raw = try context.parameters.require("name")
+        guard let name = raw.removingPercentEncoding else {
+            throw APIError.badRequest("the name in the path is not valid percent-encoding")
+        }
+        return name
     }
 
     /// `month=YYYY-MM` (default: the current UTC month) as YYYYMM.

@@ -173,7 +173,7 @@ extension SQLiteStore {
             try db.execute(
                 sql: "INSERT INTO token (hash, group_id, role, agent_id, created_at) VALUES (?, ?, 'agent', ?, ?)",
                 arguments: [Tokens.hash(token), group, agent, now.microseconds])
-            return AgentInfo(id: agent, name: name, profiles: profiles.sorted())
+            return AgentInfo(id: agent, name: name, profiles: Array(Set(profiles)).sorted())
         }
         return (agent, token)
     }

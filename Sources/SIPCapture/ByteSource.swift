@@ -6,6 +6,24 @@ final class ByteSource {
     let path: String
     private var handle: UnsafeMutableRawPointer?
     private(set) var offset: Int64 = 0
+    /// Bytes handed in by a follower (`append`), read before the file.
+    private var memory: [UInt8] = []
+    private var memoryStart = 0
+
+    /// A source fed by `append` (a followed log): it reads what was
+    /// appended and reports the end when that is used up.
+    init(appendable path: String) {
+        self.path = path
+        self.handle = nil
+    }
+
+    func append(_ bytes: [UInt8]) {
+        if memoryStart > 0 {
+            memory.removeFirst(memoryStart)
+            memoryStart = 0
+        }
+        memory.append(contentsOf: bytes)
+    }
 
     init(path: String) throws(CaptureError) {
         self.path = path
@@ -24,6 +42,13 @@ final class ByteSource {
 
     /// Reads up to `count` bytes; an empty result means end of input.
     func read(max count: Int) throws(CaptureError) -> [UInt8] {
+        if memoryStart < memory.count {
+            let end = min(memory.count, memoryStart + count)
+            let chunk = Array(memory[memoryStart..<end])
+            memoryStart = end
+            offset += Int64(chunk.count)
+            return chunk
+        }
         guard let handle else { return [] }
         var buffer = [UInt8](repeating: 0, count: count)
         let n = buffer.withUnsafeMutableBytes { sipm_gzread(handle, $0.baseAddress, UInt32($0.count)) }

@@ -46,6 +46,53 @@ public enum CaptureInput {
         return TextLogReader(path: path, source: source, dialect: dialect)
     }
 
+    /// A reader for a followed text log: it starts empty at `offset` of
+    /// `path` and reads what `TextLogReader.feed` hands it; positions are
+    /// offsets in the file.
+    public static func following(
+        path: String, format: InputFormat, offset: Int64, options: ReaderOptions = .init()
+    ) -> TextLogReader? {
+        guard format != .pcap else { return nil }
+        let clock = LocalTimeConverter()
+        let date = options.date ?? fileDate(path)
+        let dialect: any TextDialect =
+            switch format {
+            case .sipp: SIPpDialect(clock: clock)
+            case .sipdump: SipdumpDialect()
+            case .sngrep: SngrepDialect(clock: clock)
+            case .freeswitch: FreeSWITCHDialect(clock: clock, date: (date.year, date.month, date.day))
+            case .asterisk: AsteriskDialect(clock: clock, year: date.year)
+            case .pcap: SipdumpDialect()
+            }
+        return TextLogReader(path: path, source: ByteSource(appendable: path), dialect: dialect, startOffset: offset)
+    }
+
+    /// True when `line` (without its line end) opens a record in `format`:
+    /// a follower feeds the reader up to the last such line it has.
+    public static func isRecordStart(_ line: ArraySlice<UInt8>, format: InputFormat) -> Bool {
+        switch format {
+        case .sipp: SIPpDialect.isRecordStart(line)
+        case .sipdump: SipdumpDialect.isRecordStart(line)
+        case .sngrep: SngrepDialect.isRecordStart(line)
+        case .freeswitch: FreeSWITCHDialect.isRecordStart(line)
+        case .asterisk: AsteriskDialect.isRecordStart(line)
+        case .pcap: false
+        }
+    }
+
+    /// Sniffs the format from the first bytes of a text log (see `detect(path:)`).
+    public static func detectText(_ head: [UInt8]) -> InputFormat? {
+        var lineStart = 0
+        for i in 0..<head.count where head[i] == 0x0A {
+            var end = i
+            if end > lineStart, head[end - 1] == 0x0D { end -= 1 }
+            let line = head[lineStart..<end]
+            for format in InputFormat.allCases where isRecordStart(line, format: format) { return format }
+            lineStart = i + 1
+        }
+        return nil
+    }
+
     /// Sniffs the format: pcap/pcapng magic numbers, else the first text
     /// line that opens a record of a known log format.
     public static func detect(path: String) throws(CaptureError) -> InputFormat? {

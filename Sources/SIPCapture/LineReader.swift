@@ -17,9 +17,16 @@ final class LineReader {
     private var eof = false
     private var skippingOverlong = false
 
-    init(source: ByteSource, maxLine: Int = 256 * 1024) {
+    init(source: ByteSource, maxLine: Int = 256 * 1024, startOffset: Int64 = 0) {
         self.source = source
         self.maxLine = maxLine
+        self.bufferOffset = startOffset
+    }
+
+    /// After the end was reported, more input may follow (a followed log
+    /// fed whole records at a time): read on.
+    func resume() {
+        eof = false
     }
 
     func next() throws(CaptureError) -> Line? {

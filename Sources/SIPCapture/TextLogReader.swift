@@ -20,12 +20,23 @@ public final class TextLogReader: MessageSource {
     private var lastTime = Timestamp(microseconds: 0)
     private var pending: CapturedMessage?
 
-    init(path: String, source: ByteSource, dialect: any TextDialect, maxRecord: Int = 256 * 1024) {
+    private let feedSource: ByteSource?
+
+    init(path: String, source: ByteSource, dialect: any TextDialect, maxRecord: Int = 256 * 1024, startOffset: Int64 = 0) {
         self.path = path
-        self.lines = LineReader(source: source)
+        self.feedSource = source
+        self.lines = LineReader(source: source, startOffset: startOffset)
         self.dialect = dialect
         self.maxRecord = maxRecord
         self.groupedByCall = dialect is SngrepDialect
+    }
+
+    /// Hands a followed log's next bytes to the reader. Feed whole records
+    /// (up to, not including, a line that opens the next one): at the end of
+    /// what was fed the current record is taken as complete.
+    public func feed(_ bytes: [UInt8]) {
+        feedSource?.append(bytes)
+        lines.resume()
     }
 
     public func next() throws(CaptureError) -> CapturedMessage? {

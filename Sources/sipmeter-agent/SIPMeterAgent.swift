@@ -1,10 +1,10 @@
 import ArgumentParser
 
 @main
-struct SIPMeterAgent: ParsableCommand {
+struct SIPMeterAgent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sipmeter-agent",
         abstract: "Reads SIP traffic that hosts log or capture and turns it into call records per SIP Profile.",
-        subcommands: [Parse.self]
+        subcommands: [Parse.self, Run.self, CheckConfig.self, SpoolCommand.self]
     )
 }

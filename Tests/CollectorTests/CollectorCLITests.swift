@@ -67,6 +67,7 @@ struct CollectorCLITests {
             ]
             process.currentDirectoryURL = root
             process.standardError = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
             try process.run()
             // Bounded wait for /healthz.
             for _ in 0..<100 {

@@ -34,11 +34,16 @@ struct RouteTests {
             let bundle = try await post("/v1/profiles/alice-trunk/bundles", #"{"name":"uk","minutes":1,"prefixes":["+44"]}"#)
             #expect(bundle.status == .created)
             #expect(Self.object(bundle.body)["prefixes"] as? [String] == ["44"])
-            let agent = try await post("/v1/agents", #"{"name":"edge2","profiles":["alice-trunk"]}"#)
-            let token = try #require(Self.object(agent.body)["token"] as? String)
+            // Names in paths are percent-decoded.
+            #expect(try await post("/v1/members", #"{"name":"Alice Smith","kind":"personal"}"#).status == .created)
+            let token = try await post("/v1/members/Alice%20Smith/tokens", "{}")
+            #expect(token.status == .created)
+            let agent = try await post("/v1/agents", #"{"name":"edge2","profiles":["alice-trunk","alice-trunk"]}"#)
+            #expect(Self.object(agent.body)["profiles"] as? [String] == ["alice-trunk"])
+            let agentToken = try #require(Self.object(agent.body)["token"] as? String)
 
             let sent = try await client.executeRequest(
-                uri: "/v1/records", method: .post, headers: Self.bearer(token),
+                uri: "/v1/records", method: .post, headers: Self.bearer(agentToken),
                 body: ByteBuffer(
                     bytes: Fixture.batchJSON([
                         Fixture.call("c1", ms: 90_000), Fixture.call("c2", callee: "+33 1 23 45 67 89", ms: 61_500),

@@ -1,0 +1,105 @@
+internal import CallCorrelation
+public import Logging
+public import MeteringCore
+public import ServiceLifecycle
+internal import Synchronization
+
+/// Set once, read from anywhere: "the agent is stopping".
+final class StopFlag: Sendable {
+    private let value = Mutex(false)
+    var isSet: Bool { value.withLock { $0 } }
+    func set() { value.withLock { $0 = true } }
+}
+
+/// Follows every source and commits what they produce, with their
+/// checkpoints, to the spool. Pauses reading while the spool is full.
+public final class SourcesService: Service, Sendable {
+    let config: AgentConfig
+    let spool: Spool
+    let metrics: AgentMetrics
+    let logger: Logger
+    private let stop = StopFlag()
+
+    public init(config: AgentConfig, spool: Spool, metrics: AgentMetrics, logger: Logger) {
+        self.config = config
+        self.spool = spool
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var followers: [TextFollower] = []
+        for source in config.sources {
+            followers.append(
+                TextFollower(
+                    source: source, profiles: config.profiles, checkpoints: try spool.checkpoints(source: source.name),
+                    idleFlushMs: config.idleFlushMs))
+        }
+        var warnedFull = false
+        try await withGracefulShutdownHandler {
+            while !stop.isSet, !Task.isCancelled {
+                let depth = try spool.depth().count
+                let fill = Double(depth) / Double(config.spoolMaxRecords)
+                if fill >= 0.8, !warnedFull {
+                    logger.warning("spool is 80% full", metadata: ["records": "\(depth)", "max": "\(config.spoolMaxRecords)"])
+                    warnedFull = true
+                } else if fill < 0.7 {
+                    warnedFull = false
+                }
+                if depth < config.spoolMaxRecords {
+                    try pollAll(followers)
+                } else {
+                    // Full: keep the logs where they are rather than drop records.
+                    logger.debug("spool full; reading paused")
+                }
+                try? await Task.sleep(for: .milliseconds(config.pollIntervalMs))
+            }
+            // Last round: what was written before the signal is checkpointed.
+            try pollAll(followers)
+            logger.info("sources stopped; checkpoints committed")
+        } onGracefulShutdown: {
+            self.stop.set()
+        }
+    }
+
+    private func pollAll(_ followers: [TextFollower]) throws {
+        for follower in followers {
+            let (records, checkpoints) = follower.poll(now: .now())
+            let added = try spool.commit(source: follower.source.name, records: records, checkpoints: checkpoints, now: .now())
+            metrics.recordsSpooled.increment(by: Int64(added))
+            metrics.source(
+                follower.source.name, messages: follower.stats.messages, malformed: follower.stats.malformed,
+                bytes: follower.stats.bytes)
+            if added > 0 {
+                logger.debug("records spooled", metadata: ["source": "\(follower.source.name)", "count": "\(added)"])
+            }
+        }
+    }
+}
+
+/// Runs the shipper; on shutdown it ships what waits for a few seconds more.
+public final class ShipperService: Service, Sendable {
+    let shipper: Shipper
+    private let stop = StopFlag()
+
+    public init(shipper: Shipper) {
+        self.shipper = shipper
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await shipper.run(isDraining: { self.stop.isSet })
+        } onGracefulShutdown: {
+            self.stop.set()
+        }
+        // Drain with a deadline: SIGTERM must end within 10 s.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            let (count, _) = (try? shipper.spool.depth()) ?? (0, nil)
+            if count == 0 { break }
+            var state = Shipper.ShipState(batchSize: shipper.config.collector.batchSize)
+            if case .retry = await shipper.shipOnce(&state, force: true) { break }
+        }
+        await shipper.shutdown()
+    }
+}

@@ -1,0 +1,298 @@
+public import CallCorrelation
+internal import Foundation
+public import MeteringCore
+public import SIPCapture
+internal import SIPParsing
+
+/// Follows the files of one text source like `tail -F`: new lines as they
+/// are written, rotation by rename (the old file is read to its end first)
+/// and by copy-truncate, new files that match the globs. Messages go through
+/// one correlator, so a call split across a rotation stays one call.
+/// Single-threaded; the caller polls.
+public final class TextFollower {
+    public struct Stats: Sendable {
+        public var messages = 0
+        public var malformed = 0
+        public var bytes: Int64 = 0
+        public var rotations = 0
+        public var truncations = 0
+    }
+
+    struct FileKey: Hashable {
+        var device: Int64
+        var inode: Int64
+    }
+
+    private final class Tracked {
+        let key: FileKey
+        var path: String
+        let fd: Int32
+        var readOffset: Int64
+        var fedOffset: Int64
+        var pending: [UInt8] = []
+        var reader: TextLogReader?
+        var format: InputFormat?
+        var lastGrowth: Timestamp
+        var gone = false
+        /// (time, offset) of each message read and not yet safely behind.
+        var samples: [(time: Timestamp, offset: Int64)] = []
+
+        init(key: FileKey, path: String, fd: Int32, offset: Int64, format: InputFormat?, now: Timestamp) {
+            self.key = key
+            self.path = path
+            self.fd = fd
+            self.readOffset = offset
+            self.fedOffset = offset
+            self.format = format
+            self.lastGrowth = now
+        }
+
+        deinit { close(fd) }
+    }
+
+    public let source: AgentConfig.TextSource
+    public private(set) var stats = Stats()
+    private var files: [FileKey: Tracked] = [:]
+    private var checkpoints: [FileKey: Checkpoint]
+    private var firstStart: Bool
+    private var firstPoll = true
+    private var correlator: Correlator
+    private let settings: CorrelationSettings
+    private var sequence = 0
+    private var lastMessage: (time: Timestamp, wall: Timestamp)?
+    private let idleFlushMs: Int64
+    private let maxReadPerPoll = 4 * 1024 * 1024
+
+    public init(
+        source: AgentConfig.TextSource, profiles: [SIPProfile], settings: CorrelationSettings = .init(),
+        checkpoints: [Checkpoint], idleFlushMs: Int = 500
+    ) {
+        self.source = source
+        self.settings = settings
+        self.correlator = Correlator(settings: settings, profiles: profiles)
+        self.checkpoints = Dictionary(
+            checkpoints.map { (FileKey(device: $0.device, inode: $0.inode), $0) }, uniquingKeysWith: { a, _ in a })
+        self.firstStart = checkpoints.isEmpty
+        self.idleFlushMs = Int64(idleFlushMs)
+        SIPParser.initialize()
+    }
+
+    /// One round: finds files, reads what was appended, and returns the
+    /// records released and the checkpoints that go with them.
+    public func poll(now: Timestamp) -> (records: [CallRecord], checkpoints: [Checkpoint]) {
+        discover(now: now)
+        var records: [CallRecord] = []
+        var sawMessages = false
+        // Rotated-away files first: they hold the older messages.
+        for file in files.values.sorted(by: { ($0.gone ? 0 : 1, $0.path) < ($1.gone ? 0 : 1, $1.path) }) {
+            if read(file, now: now) { sawMessages = drain(file, now: now, into: &records) || sawMessages }
+        }
+        // A rotated-away file is let go once read to its end and none of its
+        // messages still matter (its checkpoint would be needed after a crash).
+        for (key, file) in files
+        where file.gone && file.pending.isEmpty && file.readOffset >= fileSize(file.fd) && file.samples.isEmpty {
+            files[key] = nil
+        }
+        if !sawMessages, let last = lastMessage {
+            // A quiet log: let calls whose bounds passed close, on the log's
+            // own clock extrapolated by the wall clock.
+            correlator.advance(to: last.time.adding(microseconds: now.microseconds - last.wall.microseconds), into: &records)
+        }
+        firstStart = false
+        firstPoll = false
+        return (records, currentCheckpoints())
+    }
+
+    /// Closes every open call (shutdown without a restart to follow is not
+    /// this: the daemon keeps checkpoints instead). Used by tests and `finish`.
+    public func finish() -> [CallRecord] {
+        var out: [CallRecord] = []
+        correlator.finish(into: &out)
+        return out
+    }
+
+    // MARK: - Files
+
+    private func discover(now: Timestamp) {
+        var seen: Set<FileKey> = []
+        for pattern in source.paths {
+            for path in Glob.expand(pattern) {
+                var st = stat()
+                guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+                let key = FileKey(device: Int64(st.st_dev), inode: Int64(st.st_ino))
+                seen.insert(key)
+                if let file = files[key] {
+                    if file.path != path {
+                        file.path = path
+                        stats.rotations += 1
+                    }
+                    if Int64(st.st_size) < file.readOffset {
+                        // Copy-truncate: the file starts over.
+                        stats.truncations += 1
+                        file.readOffset = 0
+                        file.fedOffset = 0
+                        file.pending = []
+                        file.samples = []
+                        file.reader = nil
+                    }
+                    continue
+                }
+                let fd = open(path, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { continue }
+                var start: Int64 = 0
+                if let checkpoint = checkpoints[key], checkpoint.resumeOffset <= Int64(st.st_size) {
+                    start = checkpoint.resumeOffset
+                } else if firstStart, !source.fromStart {
+                    start = Int64(st.st_size)
+                }
+                files[key] = Tracked(key: key, path: path, fd: fd, offset: start, format: source.format, now: now)
+            }
+        }
+        if firstPoll { findRotatedWhileStopped(seen: &seen, now: now) }
+        for (key, file) in files where !seen.contains(key) && !file.gone {
+            // Renamed away or deleted: read it to its end, then let it go.
+            file.gone = true
+            stats.rotations += 1
+        }
+    }
+
+    /// A checkpointed file that no glob matches any more was rotated while
+    /// the agent was stopped (`app.log` → `app.log.1`): look for its inode in
+    /// the globs' directories and read it to its end from the checkpoint.
+    private func findRotatedWhileStopped(seen: inout Set<FileKey>, now: Timestamp) {
+        let missing = checkpoints.filter { !seen.contains($0.key) }
+        guard !missing.isEmpty else { return }
+        let directories = Set(source.paths.map { ($0 as NSString).deletingLastPathComponent })
+        for directory in directories {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory) else {
+                continue
+            }
+            for name in names {
+                let path = directory.isEmpty ? name : directory + "/" + name
+                var st = stat()
+                guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+                let key = FileKey(device: Int64(st.st_dev), inode: Int64(st.st_ino))
+                guard let checkpoint = missing[key], files[key] == nil, checkpoint.resumeOffset <= Int64(st.st_size) else {
+                    continue
+                }
+                let fd = open(path, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { continue }
+                let file = Tracked(key: key, path: path, fd: fd, offset: checkpoint.resumeOffset, format: source.format, now: now)
+                file.gone = true
+                files[key] = file
+                seen.insert(key)
+                stats.rotations += 1
+            }
+        }
+    }
+
+    private func fileSize(_ fd: Int32) -> Int64 {
+        var st = stat()
+        return fstat(fd, &st) == 0 ? Int64(st.st_size) : 0
+    }
+
+    /// Reads appended bytes and feeds whole records to the reader. True
+    /// when something was fed.
+    private func read(_ file: Tracked, now: Timestamp) -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 256 * 1024)
+        var total = 0
+        while total < maxReadPerPoll {
+            let n = chunk.withUnsafeMutableBytes { pread(file.fd, $0.baseAddress, $0.count, off_t(file.readOffset)) }
+            guard n > 0 else { break }
+            file.pending.append(contentsOf: chunk[0..<n])
+            file.readOffset += Int64(n)
+            total += n
+        }
+        if total > 0 {
+            file.lastGrowth = now
+            stats.bytes += Int64(total)
+        }
+        guard !file.pending.isEmpty else { return false }
+        if file.format == nil {
+            file.format = CaptureInput.detectText(file.pending)
+            guard file.format != nil else {
+                // Not enough to tell yet; give up on a file that never says.
+                if file.pending.count > 64 * 1024 { file.pending = [] }
+                return false
+            }
+        }
+        guard let format = file.format else { return false }
+        if file.reader == nil {
+            file.reader = CaptureInput.following(path: file.path, format: format, offset: file.fedOffset)
+            file.reader?.onlyNeededForMetering = true
+        }
+        let quiet = now.microseconds - file.lastGrowth.microseconds >= idleFlushMs * 1000
+        var boundary = Self.lastRecordStart(file.pending, format: format)
+        if (quiet || file.gone) && file.pending.last == 0x0A { boundary = file.pending.count }
+        guard boundary > 0 else { return false }
+        file.reader?.feed(Array(file.pending[0..<boundary]))
+        file.pending.removeFirst(boundary)
+        file.fedOffset += Int64(boundary)
+        return true
+    }
+
+    /// The offset of the last line (not the first) that opens a record: the
+    /// bytes before it hold only whole records.
+    static func lastRecordStart(_ bytes: [UInt8], format: InputFormat) -> Int {
+        var lineEnd = bytes.count
+        var i = bytes.count
+        while i > 0 {
+            i -= 1
+            guard bytes[i] == 0x0A else { continue }
+            let start = i + 1
+            var end = lineEnd
+            if end > start, bytes[end - 1] == 0x0D { end -= 1 }
+            if start < bytes.count, CaptureInput.isRecordStart(bytes[start..<max(start, end)], format: format) {
+                return start
+            }
+            lineEnd = i
+        }
+        return 0
+    }
+
+    /// Parses what the reader has and correlates it. True when messages came.
+    private func drain(_ file: Tracked, now: Timestamp, into records: inout [CallRecord]) -> Bool {
+        guard let reader = file.reader else { return false }
+        var any = false
+        while let captured = try? reader.next() {
+            switch captured.bytes.withUnsafeBytes({ SIPParser.parse($0) }) {
+            case .success(let message):
+                let observed = ObservedMessage(
+                    message: message, time: captured.time, sourceHost: captured.source?.address,
+                    destinationHost: captured.destination?.address, truncated: captured.truncated,
+                    timeMissing: captured.timeMissing, sequence: sequence,
+                    leg: ParsePipeline.legKey(captured.source, captured.destination))
+                sequence += 1
+                stats.messages += 1
+                file.samples.append((captured.time, captured.position))
+                correlator.add(observed, into: &records)
+                lastMessage = (captured.time, now)
+                any = true
+            case .failure:
+                stats.malformed += 1
+            }
+        }
+        return any
+    }
+
+    /// Per file: replay from the first message that still matters.
+    private func currentCheckpoints() -> [Checkpoint] {
+        let since = correlator.pendingSince()
+        var out: [Checkpoint] = []
+        for file in files.values {
+            if let since {
+                let threshold = since.adding(seconds: -settings.reorderWindow)
+                let drop = file.samples.prefix(while: { $0.time < threshold }).count
+                if drop > 0 { file.samples.removeFirst(drop) }
+            } else {
+                file.samples.removeAll()
+            }
+            let resume = file.samples.first?.offset ?? file.fedOffset
+            out.append(
+                Checkpoint(
+                    device: file.key.device, inode: file.key.inode, path: file.path, readOffset: file.fedOffset,
+                    resumeOffset: min(resume, file.fedOffset)))
+        }
+        return out.sorted { $0.path < $1.path }
+    }
+}

@@ -1,0 +1,317 @@
+import Foundation
+import Testing
+
+/// `sipmeter-agent run` against a real `sipmeter-collector` on loopback:
+/// logs written while the agent follows them, the collector down at first,
+/// `kill -9` and restarts, rotation, dead letters, config errors.
+@Suite("sipmeter-agent run, end to end", .serialized)
+struct AgentDaemonTests {
+    typealias CLI = CollectorCLITests
+
+    /// A collector with a rate deck, one member, alice-trunk and bob-trunk,
+    /// and an agent token bound to `agentProfiles`; plus an agent config.
+    final class Harness {
+        let dir: URL
+        let db: String
+        var port = 0
+        var server: Process?
+        var agent: Process?
+        let logs: URL
+        let agentConfig: URL
+
+        init(agentProfiles: [String] = ["alice-trunk", "bob-trunk"], collectorUp: Bool = true) throws {
+            dir = FileManager.default.temporaryDirectory.appendingPathComponent("sipmeter-agent-\(UUID().uuidString)")
+            logs = dir.appendingPathComponent("logs")
+            try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+            db = dir.appendingPathComponent("collector.db").path
+            agentConfig = dir.appendingPathComponent("agent.yaml")
+            let initRun = try CLI.run("sipmeter-collector", ["init", "--db", db, "--group", "acme"])
+            try (initRun.stdout.split(separator: "\n").last.map(String.init) ?? "")
+                .write(to: dir.appendingPathComponent("admin.token"), atomically: true, encoding: .utf8)
+            try startCollector()
+            try ctl(["rates", "import", "standard", "Samples/rates.csv"])
+            try ctl(["members", "add", "alice"])
+            try ctl(["profiles", "add", "alice-trunk", "--member", "alice", "--rate-deck", "standard"])
+            try ctl(["profiles", "add", "bob-trunk", "--member", "alice", "--rate-deck", "standard"])
+            let agentRun = try ctl(["agents", "add", "edge"] + agentProfiles.flatMap { ["--profile", $0] })
+            try (agentRun.stdout.split(separator: "\n").last.map(String.init) ?? "")
+                .write(to: dir.appendingPathComponent("agent.token"), atomically: true, encoding: .utf8)
+            try """
+            agent:
+              name: edge
+            collector:
+              urls: ["http://127.0.0.1:\(port)"]
+              token_file: \(dir.path)/agent.token
+              batch_interval_ms: 100
+            profiles:
+              - name: alice-trunk
+                from_users: [alice-trunk]
+              - name: bob-trunk
+                from_users: [bob-trunk]
+            sources:
+              - name: sipp
+                type: text
+                paths: ["\(logs.path)/*.log*"]
+            spool:
+              path: \(dir.path)/spool.db
+            poll_interval_ms: 50
+            idle_flush_ms: 200
+            """.write(to: agentConfig, atomically: true, encoding: .utf8)
+            try "".write(to: logs.appendingPathComponent("a.log"), atomically: true, encoding: .utf8)
+            if !collectorUp { stopCollector() }
+        }
+
+        deinit {
+            stopAgent(signal: SIGKILL)
+            stopCollector()
+            try? FileManager.default.removeItem(at: dir)
+        }
+
+        func startCollector() throws {
+            if port == 0 {
+                let (process, p) = try CLI.startServer(db: db)
+                server = process
+                port = p
+                return
+            }
+            let process = Process()
+            process.executableURL = CLI.binary("sipmeter-collector")
+            process.arguments = ["serve", "--db", db, "--listen", "127.0.0.1:\(port)", "--log-level", "warning"]
+            process.standardError = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            server = process
+            for _ in 0..<100 where !CLI.canConnect(port: port) { usleep(50_000) }
+        }
+
+        func stopCollector() {
+            guard let server, server.isRunning else { return }
+            server.terminate()
+            server.waitUntilExit()
+            self.server = nil
+        }
+
+        @discardableResult
+        func ctl(_ args: [String]) throws -> CLI.Run {
+            try CLI.run(
+                "sipmeterctl",
+                args + ["--url", "http://127.0.0.1:\(port)", "--token-file", dir.appendingPathComponent("admin.token").path])
+        }
+
+        func startAgent() throws {
+            stopAgent(signal: SIGKILL)
+            let process = Process()
+            process.executableURL = CLI.binary("sipmeter-agent")
+            process.arguments = ["run", "--config", agentConfig.path, "--log-level", "warning"]
+            process.standardError = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            agent = process
+        }
+
+        /// Stops the agent; returns its exit status and how long it took.
+        @discardableResult
+        func stopAgent(signal: Int32) -> (status: Int32, seconds: Double) {
+            guard let agent, agent.isRunning else { return (0, 0) }
+            let started = Date()
+            kill(agent.processIdentifier, signal)
+            agent.waitUntilExit()
+            self.agent = nil
+            return (agent.terminationStatus, Date().timeIntervalSince(started))
+        }
+
+        /// Appends `text` to a log in `pieces` writes, `pause` apart.
+        func append(_ text: String, to name: String = "a.log", pieces: Int = 3, pause: useconds_t = 30_000) throws {
+            let url = logs.appendingPathComponent(name)
+            if !FileManager.default.fileExists(atPath: url.path) {
+                FileManager.default.createFile(atPath: url.path, contents: nil)
+            }
+            let bytes = Array(text.utf8)
+            let size = max(1, bytes.count / pieces + 1)
+            var start = 0
+            while start < bytes.count {
+                let handle = try FileHandle(forWritingTo: url)
+                handle.seekToEndOfFile()
+                handle.write(Data(bytes[start..<min(bytes.count, start + size)]))
+                try handle.close()
+                start += size
+                usleep(pause)
+            }
+        }
+
+        /// Record ids the collector holds for November 2026 (the sample month).
+        func collectedIDs() throws -> [String] {
+            let run = try ctl(["calls", "--month", "2026-11", "--limit", "1000", "--json"])
+            let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+            return (object?["calls"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        }
+
+        /// Waits (bounded) until the collector holds `count` calls.
+        func waitForCalls(_ count: Int, seconds: Int = 40) throws -> [String] {
+            var ids: [String] = []
+            for _ in 0..<(seconds * 5) {
+                ids = (try? collectedIDs()) ?? []
+                if ids.count >= count { return ids }
+                usleep(200_000)
+            }
+            return ids
+        }
+    }
+
+    static func sample(_ name: String) throws -> String {
+        try String(contentsOf: CLI.root.appendingPathComponent("Samples/traces/\(name).sipp.log"), encoding: .utf8)
+    }
+
+    /// What `sipmeter-agent parse` makes of the same logs: the oracle.
+    static func expectedIDs(_ names: [String]) throws -> [String] {
+        let run = try CLI.run(
+            "sipmeter-agent",
+            ["parse", "--profiles", "Samples/profiles.yaml"] + names.map { "Samples/traces/\($0).sipp.log" })
+        return run.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String
+        }
+    }
+
+    @Test("the collector is down while the log grows, then starts: every call arrives exactly once")
+    func collectorDownFirst() throws {
+        let h = try Harness(collectorUp: false)
+        try h.startAgent()
+        let names = ["basic", "busy-fail", "auth", "cancel"]
+        for name in names { try h.append(try Self.sample(name)) }
+        usleep(1_500_000)
+        try h.startCollector()
+        let expected = try Self.expectedIDs(names)
+        #expect(expected.count == 19)
+        let ids = try h.waitForCalls(expected.count)
+        #expect(ids.sorted() == expected.sorted())
+        let stop = h.stopAgent(signal: SIGTERM)
+        #expect(stop.status == 0)
+        #expect(stop.seconds < 10)
+    }
+
+    @Test("kill -9 at several moments, rotation by rename and by copy-truncate: nothing lost, nothing twice")
+    func killAndRotate() throws {
+        let h = try Harness()
+        try h.startAgent()
+        // In the order they were captured: a live log only grows forward in time.
+        let names = ["basic", "busy-fail", "auth", "cancel", "early-media", "reinvite", "callee-bye"]
+        var written: [String] = []
+        for (i, name) in names.enumerated() {
+            let text = try Self.sample(name)
+            if i % 2 == 1 {
+                // Killed while the log is being written: half, kill, restart, the rest.
+                let half = text.index(text.startIndex, offsetBy: text.count / 2)
+                try h.append(String(text[..<half]), pieces: 2, pause: 20_000)
+                usleep(60_000)
+                h.stopAgent(signal: SIGKILL)
+                try h.startAgent()
+                try h.append(String(text[half...]), pieces: 2, pause: 20_000)
+            } else {
+                try h.append(text, pieces: 4, pause: 20_000)
+            }
+            written.append(name)
+            usleep(UInt32(100_000 + (i * 37_000) % 200_000))
+            h.stopAgent(signal: SIGKILL)
+            switch i {
+            case 1:
+                // Rotation by rename while the agent is down.
+                try FileManager.default.moveItem(
+                    at: h.logs.appendingPathComponent("a.log"), to: h.logs.appendingPathComponent("a.log.1"))
+            case 3:
+                // Copy-truncate once the agent has read everything.
+                try h.startAgent()
+                usleep(1_500_000)
+                let a = h.logs.appendingPathComponent("a.log")
+                try FileManager.default.copyItem(at: a, to: h.logs.appendingPathComponent("a.log.2"))
+                try FileHandle(forWritingTo: a).truncate(atOffset: 0)
+                usleep(300_000)
+                h.stopAgent(signal: SIGKILL)
+            default:
+                break
+            }
+            try h.startAgent()
+        }
+        let expected = try Self.expectedIDs(written)
+        let ids = try h.waitForCalls(expected.count)
+        usleep(500_000)
+        let final = try h.collectedIDs()
+        #expect(final.count == expected.count)
+        #expect(Set(final) == Set(expected))
+        if Set(final) != Set(expected) {
+            for name in written {
+                let missing = Set(try Self.expectedIDs([name])).subtracting(final)
+                if !missing.isEmpty { print("DIAG missing from \(name): \(missing.count)") }
+            }
+            let run = try h.ctl(["calls", "--month", "2026-11", "--limit", "1000", "--json"])
+            let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+            for call in object?["calls"] as? [[String: Any]] ?? [] where !expected.contains(call["id"] as? String ?? "") {
+                print(
+                    "DIAG extra", call["call_id"] ?? "", call["setup_time"] ?? "", call["disposition"] ?? "",
+                    call["duration_ms"] ?? "")
+            }
+            let oracle = try CLI.run(
+                "sipmeter-agent", ["parse", "--profiles", "Samples/profiles.yaml", "Samples/traces/early-media.sipp.log"])
+            print("DIAG oracle", oracle.stdout)
+            print("DIAG files", (try? FileManager.default.contentsOfDirectory(atPath: h.logs.path)) ?? [])
+        }
+        #expect(ids.count == expected.count)
+        #expect(h.stopAgent(signal: SIGTERM).status == 0)
+    }
+
+    @Test("records the collector rejects land in the dead-letter table; the others are accepted")
+    func deadLetters() throws {
+        // The agent's token is bound to alice-trunk only: bob-trunk's calls are rejected.
+        let h = try Harness(agentProfiles: ["alice-trunk"])
+        try h.startAgent()
+        try h.append(try Self.sample("basic"))
+        try h.append(try Self.sample("tcp"))
+        let ids = try h.waitForCalls(5)
+        #expect(ids.count == 5)
+        var letters = ""
+        for _ in 0..<50 {
+            letters = try CLI.run("sipmeter-agent", ["spool", "list", "--config", h.agentConfig.path]).stdout
+            if letters.contains("dead letters: 3") { break }
+            usleep(200_000)
+        }
+        #expect(letters.contains("dead letters: 3"))
+        #expect(letters.contains("this agent's token is not bound to SIP Profile bob-trunk"))
+        h.stopAgent(signal: SIGTERM)
+        let retried = try CLI.run("sipmeter-agent", ["spool", "retry", "--config", h.agentConfig.path])
+        #expect(retried.stdout == "3 record(s) back in the spool\n")
+    }
+
+    @Test("config errors get one clear line naming the line and the key")
+    func configErrors() throws {
+        let h = try Harness()
+        let good = try String(contentsOf: h.agentConfig, encoding: .utf8)
+        let cases: [(String, String)] = [
+            (
+                good.replacingOccurrences(of: "  batch_interval_ms: 100", with: "  batch_intervall: 100"),
+                "line 6: unknown key 'batch_intervall' in collector"
+            ),
+            (
+                good.replacingOccurrences(of: "urls: [\"http://127.0.0.1:\(h.port)\"]", with: "urls: [\"ftp://x\"]"),
+                "line 4: collector.urls: \"ftp://x\" is not an http:// or https:// URL"
+            ),
+            (
+                good.replacingOccurrences(of: "\(h.dir.path)/agent.token", with: "/nonexistent/token"),
+                "line 5: collector.token_file: cannot read a token from /nonexistent/token"
+            ),
+            (
+                good.replacingOccurrences(of: "\(h.logs.path)/*.log*", with: "\(h.logs.path)/*.nothing"),
+                "matches no file"
+            ),
+        ]
+        for (text, message) in cases {
+            let file = h.dir.appendingPathComponent("bad.yaml")
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            let run = try CLI.run("sipmeter-agent", ["check-config", "--config", file.path])
+            #expect(run.status != 0)
+            #expect(run.stderr.contains(message), "\(run.stderr)")
+            #expect(run.stderr.split(separator: "\n").count == 1)
+        }
+        let ok = try CLI.run("sipmeter-agent", ["check-config", "--config", h.agentConfig.path])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("source sipp: format detected from 1 file(s)"))
+    }
+}
