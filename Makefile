@@ -4,7 +4,7 @@ DEB_PACKAGES := libosip2-dev libpcap-dev libsqlite3-dev zlib1g-dev sip-tester ts
 SAMPLES := Samples/traces
 AGENT_DEBUG := .build/debug/sipmeter-agent
 
-.PHONY: deps build release test lint format demo bench bench-collector fuzz traces clean
+.PHONY: deps build release test lint format demo bench bench-collector bench-agent fuzz traces clean
 
 # Installs the Debian packages the project needs, only when missing.
 deps:
@@ -61,6 +61,13 @@ bench-collector: deps
 	$(SWIFT) build -c release --product sipmeterctl
 	$(SWIFT) build -c release --product sipmeter-collector-bench
 	bash Benchmarks/collector.sh
+
+# The agent daemon following a growing 100,000-call SIPp log into a local collector.
+bench-agent: deps
+	$(SWIFT) build -c release --product sipmeter-agent
+	$(SWIFT) build -c release --product sipmeter-collector
+	$(SWIFT) build -c release --product sipmeterctl
+	bash Benchmarks/agent-follow.sh
 
 fuzz: deps
 	bash Fuzz/build.sh && bash Fuzz/run.sh 600

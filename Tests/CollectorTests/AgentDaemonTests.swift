@@ -19,7 +19,7 @@ struct AgentDaemonTests {
         let logs: URL
         let agentConfig: URL
 
-        init(agentProfiles: [String] = ["alice-trunk", "bob-trunk"], collectorUp: Bool = true) throws {
+        init(agentProfiles: [String] = ["alice-trunk", "bob-trunk"], collectorUp: Bool = true, sources: String? = nil) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("sipmeter-agent-\(UUID().uuidString)")
             logs = dir.appendingPathComponent("logs")
             try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
@@ -49,9 +49,11 @@ struct AgentDaemonTests {
               - name: bob-trunk
                 from_users: [bob-trunk]
             sources:
+            \(sources ?? """
               - name: sipp
                 type: text
                 paths: ["\(logs.path)/*.log*"]
+            """)
             spool:
               path: \(dir.path)/spool.db
             poll_interval_ms: 50
@@ -254,6 +256,44 @@ struct AgentDaemonTests {
             print("DIAG oracle", oracle.stdout)
             print("DIAG files", (try? FileManager.default.contentsOfDirectory(atPath: h.logs.path)) ?? [])
         }
+        #expect(ids.count == expected.count)
+        #expect(h.stopAgent(signal: SIGTERM).status == 0)
+    }
+
+    @Test("a capture ring buffer: closed files read once each, a kill -9 between files loses and repeats nothing")
+    func pcapDirectory() throws {
+        let captures = FileManager.default.temporaryDirectory.appendingPathComponent("sipmeter-cap-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: captures, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: captures) }
+        let h = try Harness(
+            sources: """
+                  - name: ring
+                    type: pcap_dir
+                    paths: ["\(captures.path)/*.pcap"]
+                """)
+        try h.startAgent()
+        let names = ["basic", "busy-fail", "auth"]
+        for (i, name) in names.enumerated() {
+            let target = captures.appendingPathComponent("sip-\(i).pcap")
+            try FileManager.default.copyItem(at: CLI.root.appendingPathComponent("Samples/traces/\(name).pcap"), to: target)
+            // Closed a while ago, as a ring buffer's older files are.
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date(timeIntervalSinceNow: Double(-60 + i))], ofItemAtPath: target.path)
+            if i == 1 {
+                usleep(800_000)
+                h.stopAgent(signal: SIGKILL)
+                try h.startAgent()
+            }
+        }
+        let run = try CLI.run(
+            "sipmeter-agent", ["parse", "--profiles", "Samples/profiles.yaml"] + names.map { "Samples/traces/\($0).pcap" })
+        let expected = run.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String
+        }
+        #expect(expected.count == 14)
+        let ids = try h.waitForCalls(expected.count)
+        usleep(500_000)
+        #expect(Set(try h.collectedIDs()) == Set(expected))
         #expect(ids.count == expected.count)
         #expect(h.stopAgent(signal: SIGTERM).status == 0)
     }

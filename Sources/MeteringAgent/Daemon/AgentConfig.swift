@@ -18,7 +18,15 @@ public struct AgentConfig: Sendable {
     /// A followed text log: files matching `paths` (globs), in `format`
     /// (detected from content when nil).
     public struct TextSource: Sendable {
+        public enum Kind: String, Sendable {
+            /// Followed text logs.
+            case text
+            /// Closed files of a capture ring buffer, each read once.
+            case pcapDirectory = "pcap_dir"
+        }
+
         public var name: String
+        public var kind: Kind = .text
         public var paths: [String]
         public var format: InputFormat?
         /// Read files found at the first start from their beginning (true)
@@ -112,12 +120,13 @@ public struct AgentConfig: Sendable {
             guard let s = item.mapping else { throw reader.fail(item, "each source must be a mapping") }
             try reader.only(s, ["name", "type", "paths", "format", "from_start"], in: "a source")
             let type = try reader.string(s, "type", in: "a source")
-            guard type == "text" else {
-                throw reader.fail(s["type"], "sources: type \"\(type)\" is not supported (text)")
+            guard let kind = TextSource.Kind(rawValue: type) else {
+                throw reader.fail(s["type"], "sources: type \"\(type)\" is not one of text, pcap_dir")
             }
             let sourceName = s["name"] == nil ? "source\(i + 1)" : try reader.string(s, "name", in: "a source")
             let globs = try reader.strings(s, "paths", in: "a source")
-            for (node, glob) in globs where Glob.expand(glob).isEmpty {
+            // A capture directory may be empty until the first file closes.
+            for (node, glob) in globs where kind == .text && Glob.expand(glob).isEmpty {
                 throw reader.fail(node, "sources: \"\(glob)\" matches no file")
             }
             var format: InputFormat?
@@ -129,7 +138,7 @@ public struct AgentConfig: Sendable {
                 }
                 format = parsed
             }
-            var source = TextSource(name: sourceName, paths: globs.map(\.1), format: format)
+            var source = TextSource(name: sourceName, kind: kind, paths: globs.map(\.1), format: format)
             if let flag = s["from_start"] {
                 guard let b = flag.bool else { throw reader.fail(flag, "from_start must be true or false") }
                 source.fromStart = b

@@ -28,12 +28,17 @@ public final class SourcesService: Service, Sendable {
     }
 
     public func run() async throws {
-        var followers: [TextFollower] = []
+        var followers: [any SourceFollower] = []
         for source in config.sources {
-            followers.append(
-                TextFollower(
-                    source: source, profiles: config.profiles, checkpoints: try spool.checkpoints(source: source.name),
-                    idleFlushMs: config.idleFlushMs))
+            let checkpoints = try spool.checkpoints(source: source.name)
+            switch source.kind {
+            case .text:
+                followers.append(
+                    TextFollower(
+                        source: source, profiles: config.profiles, checkpoints: checkpoints, idleFlushMs: config.idleFlushMs))
+            case .pcapDirectory:
+                followers.append(PcapDirectoryFollower(source: source, profiles: config.profiles, checkpoints: checkpoints))
+            }
         }
         var warnedFull = false
         try await withGracefulShutdownHandler {
@@ -52,6 +57,8 @@ public final class SourcesService: Service, Sendable {
                     // Full: keep the logs where they are rather than drop records.
                     logger.debug("spool full; reading paused")
                 }
+                // A source with more to read goes on at once.
+                if depth < config.spoolMaxRecords, followers.contains(where: \.moreWaiting) { continue }
                 try? await Task.sleep(for: .milliseconds(config.pollIntervalMs))
             }
             // Last round: what was written before the signal is checkpointed.
@@ -62,16 +69,14 @@ public final class SourcesService: Service, Sendable {
         }
     }
 
-    private func pollAll(_ followers: [TextFollower]) throws {
+    private func pollAll(_ followers: [any SourceFollower]) throws {
         for follower in followers {
             let (records, checkpoints) = follower.poll(now: .now())
-            let added = try spool.commit(source: follower.source.name, records: records, checkpoints: checkpoints, now: .now())
+            let added = try spool.commit(source: follower.name, records: records, checkpoints: checkpoints, now: .now())
             metrics.recordsSpooled.increment(by: Int64(added))
-            metrics.source(
-                follower.source.name, messages: follower.stats.messages, malformed: follower.stats.malformed,
-                bytes: follower.stats.bytes)
+            metrics.source(follower.name, messages: follower.messages, malformed: follower.malformed, bytes: follower.bytesRead)
             if added > 0 {
-                logger.debug("records spooled", metadata: ["source": "\(follower.source.name)", "count": "\(added)"])
+                logger.debug("records spooled", metadata: ["source": "\(follower.name)", "count": "\(added)"])
             }
         }
     }

@@ -108,7 +108,8 @@ public final class Shipper: Sendable {
         let response: HTTPClientResponse
         let answer: ByteBuffer
         do {
-            response = try await client.execute(request, timeout: .seconds(30))
+            // Short enough that a SIGTERM drain ends within 10 s.
+            response = try await client.execute(request, timeout: .seconds(8))
             answer = try await response.body.collect(upTo: 16 * 1024 * 1024)
         } catch {
             metrics.collectorErrors.increment()

@@ -2,14 +2,13 @@ public import CallCorrelation
 internal import Foundation
 public import MeteringCore
 public import SIPCapture
-internal import SIPParsing
 
 /// Follows the files of one text source like `tail -F`: new lines as they
 /// are written, rotation by rename (the old file is read to its end first)
 /// and by copy-truncate, new files that match the globs. Messages go through
 /// one correlator, so a call split across a rotation stays one call.
 /// Single-threaded; the caller polls.
-public final class TextFollower {
+public final class TextFollower: SourceFollower {
     public struct Stats: Sendable {
         public var messages = 0
         public var malformed = 0
@@ -51,15 +50,18 @@ public final class TextFollower {
     }
 
     public let source: AgentConfig.TextSource
+    public var name: String { source.name }
+    public var messages: Int { stats.messages }
+    public var malformed: Int { stats.malformed }
+    public var bytesRead: Int64 { stats.bytes }
     public private(set) var stats = Stats()
+    /// The last poll stopped at its read limit: poll again without waiting.
+    public private(set) var moreWaiting = false
     private var files: [FileKey: Tracked] = [:]
     private var checkpoints: [FileKey: Checkpoint]
     private var firstStart: Bool
     private var firstPoll = true
-    private var correlator: Correlator
-    private let settings: CorrelationSettings
-    private var sequence = 0
-    private var lastMessage: (time: Timestamp, wall: Timestamp)?
+    private var intake: MessageIntake
     private let idleFlushMs: Int64
     private let maxReadPerPoll = 4 * 1024 * 1024
 
@@ -68,19 +70,18 @@ public final class TextFollower {
         checkpoints: [Checkpoint], idleFlushMs: Int = 500
     ) {
         self.source = source
-        self.settings = settings
-        self.correlator = Correlator(settings: settings, profiles: profiles)
+        self.intake = MessageIntake(settings: settings, profiles: profiles)
         self.checkpoints = Dictionary(
             checkpoints.map { (FileKey(device: $0.device, inode: $0.inode), $0) }, uniquingKeysWith: { a, _ in a })
         self.firstStart = checkpoints.isEmpty
         self.idleFlushMs = Int64(idleFlushMs)
-        SIPParser.initialize()
     }
 
     /// One round: finds files, reads what was appended, and returns the
     /// records released and the checkpoints that go with them.
     public func poll(now: Timestamp) -> (records: [CallRecord], checkpoints: [Checkpoint]) {
         discover(now: now)
+        moreWaiting = false
         var records: [CallRecord] = []
         var sawMessages = false
         // Rotated-away files first: they hold the older messages.
@@ -93,11 +94,9 @@ public final class TextFollower {
         where file.gone && file.pending.isEmpty && file.readOffset >= fileSize(file.fd) && file.samples.isEmpty {
             files[key] = nil
         }
-        if !sawMessages, let last = lastMessage {
-            // A quiet log: let calls whose bounds passed close, on the log's
-            // own clock extrapolated by the wall clock.
-            correlator.advance(to: last.time.adding(microseconds: now.microseconds - last.wall.microseconds), into: &records)
-        }
+        if !sawMessages { intake.quiet(now: now, into: &records) }
+        stats.messages = intake.messages
+        stats.malformed = intake.malformed
         firstStart = false
         firstPoll = false
         return (records, currentCheckpoints())
@@ -107,7 +106,7 @@ public final class TextFollower {
     /// this: the daemon keeps checkpoints instead). Used by tests and `finish`.
     public func finish() -> [CallRecord] {
         var out: [CallRecord] = []
-        correlator.finish(into: &out)
+        intake.finish(into: &out)
         return out
     }
 
@@ -203,6 +202,7 @@ public final class TextFollower {
             file.readOffset += Int64(n)
             total += n
         }
+        if total >= maxReadPerPoll { moreWaiting = true }
         if total > 0 {
             file.lastGrowth = now
             stats.bytes += Int64(total)
@@ -255,21 +255,9 @@ public final class TextFollower {
         guard let reader = file.reader else { return false }
         var any = false
         while let captured = try? reader.next() {
-            switch captured.bytes.withUnsafeBytes({ SIPParser.parse($0) }) {
-            case .success(let message):
-                let observed = ObservedMessage(
-                    message: message, time: captured.time, sourceHost: captured.source?.address,
-                    destinationHost: captured.destination?.address, truncated: captured.truncated,
-                    timeMissing: captured.timeMissing, sequence: sequence,
-                    leg: ParsePipeline.legKey(captured.source, captured.destination))
-                sequence += 1
-                stats.messages += 1
+            if intake.take(captured, now: now, into: &records) {
                 file.samples.append((captured.time, captured.position))
-                correlator.add(observed, into: &records)
-                lastMessage = (captured.time, now)
                 any = true
-            case .failure:
-                stats.malformed += 1
             }
         }
         return any
@@ -277,11 +265,10 @@ public final class TextFollower {
 
     /// Per file: replay from the first message that still matters.
     private func currentCheckpoints() -> [Checkpoint] {
-        let since = correlator.pendingSince()
+        let since = intake.resumeThreshold()
         var out: [Checkpoint] = []
         for file in files.values {
-            if let since {
-                let threshold = since.adding(seconds: -settings.reorderWindow)
+            if let threshold = since {
                 let drop = file.samples.prefix(while: { $0.time < threshold }).count
                 if drop > 0 { file.samples.removeFirst(drop) }
             } else {

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# make bench-agent: the agent daemon following a growing SIPp -trace_msg log
+# of 100,000 calls (made once with SIPp, cached in bench-data/), records
+# stored at a local collector. Reports calls/s end to end and agent RSS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=bench-data
+LOG=$DATA/bench-100k.sipp.log
+CALLS=${CALLS:-100000}
+BIN=.build/release
+PORT=${PORT:-18932}
+mkdir -p "$DATA"
+
+if [ ! -s "$LOG" ]; then
+  work=$(mktemp -d)
+  sipp -sf Benchmarks/uas-answer.xml -i 127.0.0.1 -p 5191 -nostdin -bg -m "$CALLS" -buff_size 8388608 >/dev/null 2>&1 || true
+  (cd "$work" && sipp -sf "$OLDPWD/Benchmarks/uac.xml" 127.0.0.1:5191 -i 127.0.0.1 -p 5181 -m "$CALLS" -r 2000 -l 4000 \
+    -nostdin -buff_size 8388608 -timeout 300 -trace_msg -message_file "$work/messages.log" >/dev/null 2>&1) || true
+  pkill -f "sipp -sf Benchmarks/uas-answer.xml -i 127.0.0.1 -p 5191" 2>/dev/null || true
+  mv "$work/messages.log" "$LOG"
+  rm -rf "$work"
+fi
+echo "log: $(du -h "$LOG" | cut -f1), $(grep -c '^INVITE' "$LOG") INVITEs"
+
+WORK=$(mktemp -d)
+SERVER=""; AGENT=""
+trap 'kill $AGENT $SERVER 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
+$BIN/sipmeter-collector init --db "$WORK/collector.db" --group bench | tail -1 > "$WORK/admin.token"
+$BIN/sipmeter-collector serve --db "$WORK/collector.db" --listen 127.0.0.1:$PORT --log-level warning &
+SERVER=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+ctl() { "$BIN/sipmeterctl" "$@" --url "http://127.0.0.1:$PORT" --token-file "$WORK/admin.token"; }
+ctl rates import standard Samples/rates.csv >/dev/null
+ctl members add alice >/dev/null
+ctl profiles add alice-trunk --member alice --rate-deck standard >/dev/null
+ctl purchase 1000000 >/dev/null
+ctl allocate --member alice 100000 >/dev/null
+ctl agents add bench --profile alice-trunk | tail -1 > "$WORK/agent.token"
+mkdir -p "$WORK/logs"
+: > "$WORK/logs/sipp.log"
+cat > "$WORK/agent.yaml" <<YAML
+agent:
+  name: bench
+collector:
+  urls: ["http://127.0.0.1:$PORT"]
+  token_file: $WORK/agent.token
+  batch_size: 5000
+  batch_interval_ms: 200
+profiles:
+  - name: alice-trunk
+    from_users: [alice-trunk]
+sources:
+  - name: sipp
+    type: text
+    paths: ["$WORK/logs/*.log"]
+    format: sipp
+spool:
+  path: $WORK/spool.db
+poll_interval_ms: 50
+YAML
+$BIN/sipmeter-agent run --config "$WORK/agent.yaml" --log-level warning &
+AGENT=$!
+EXPECTED=$($BIN/sipmeter-agent parse --profiles Samples/profiles.yaml "$LOG" 2>/dev/null | wc -l)
+start=$(date +%s.%N)
+# The log grows: 8 MiB appended every 50 ms (about SIPp's own write rate at 5,000 calls/s).
+python3 - "$LOG" "$WORK/logs/sipp.log" <<'PY'
+import sys, time
+src, dst = sys.argv[1], sys.argv[2]
+with open(src, "rb") as f, open(dst, "ab") as out:
+    while True:
+        chunk = f.read(8 << 20)
+        if not chunk:
+            break
+        out.write(chunk)
+        out.flush()
+        time.sleep(0.05)
+PY
+written=$(date +%s.%N)
+while :; do
+  n=$(sqlite3 "$WORK/collector.db" "SELECT COUNT(*) FROM rated_call" 2>/dev/null || echo 0)
+  [ "$n" -ge "$EXPECTED" ] && break
+  now=$(date +%s.%N)
+  if [ "$(echo "$now - $start > 300" | bc)" = 1 ]; then echo "timeout: $n of $EXPECTED"; break; fi
+  sleep 0.2
+done
+end=$(date +%s.%N)
+rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$AGENT/status)
+echo "calls: $n stored of $EXPECTED expected"
+echo "log written in $(echo "$written - $start" | bc) s; all stored after $(echo "$end - $start" | bc) s = $(echo "$n / ($end - $start)" | bc) calls/s end to end"
+echo "agent peak RSS: $rss MiB"
+kill -TERM $AGENT; wait $AGENT 2>/dev/null || true; AGENT=""

@@ -1,0 +1,69 @@
+internal import CallCorrelation
+public import MeteringCore
+internal import SIPCapture
+internal import SIPParsing
+
+/// A live source's correlation: captured messages are parsed and
+/// correlated; when the source goes quiet, time moves on by its own clock
+/// extrapolated by the wall clock, so calls whose bounds passed close.
+struct MessageIntake {
+    private var correlator: Correlator
+    let settings: CorrelationSettings
+    private var sequence = 0
+    private var lastMessage: (time: Timestamp, wall: Timestamp)?
+    private(set) var messages = 0
+    private(set) var malformed = 0
+
+    init(settings: CorrelationSettings, profiles: [SIPProfile]) {
+        self.settings = settings
+        self.correlator = Correlator(settings: settings, profiles: profiles)
+        SIPParser.initialize()
+    }
+
+    /// Parses and correlates one message; false when it is malformed.
+    mutating func take(_ captured: CapturedMessage, now: Timestamp, into records: inout [CallRecord]) -> Bool {
+        switch captured.bytes.withUnsafeBytes({ SIPParser.parse($0) }) {
+        case .success(let message):
+            let observed = ObservedMessage(
+                message: message, time: captured.time, sourceHost: captured.source?.address,
+                destinationHost: captured.destination?.address, truncated: captured.truncated,
+                timeMissing: captured.timeMissing, sequence: sequence,
+                leg: ParsePipeline.legKey(captured.source, captured.destination))
+            sequence += 1
+            messages += 1
+            correlator.add(observed, into: &records)
+            lastMessage = (captured.time, now)
+            return true
+        case .failure:
+            malformed += 1
+            return false
+        }
+    }
+
+    /// No message this round: move the source's clock on.
+    mutating func quiet(now: Timestamp, into records: inout [CallRecord]) {
+        guard let last = lastMessage else { return }
+        correlator.advance(to: last.time.adding(microseconds: now.microseconds - last.wall.microseconds), into: &records)
+    }
+
+    /// Messages from this time on still matter (see `Correlator.pendingSince`),
+    /// with the reorder window's margin.
+    mutating func resumeThreshold() -> Timestamp? {
+        correlator.pendingSince()?.adding(seconds: -settings.reorderWindow)
+    }
+
+    mutating func finish(into records: inout [CallRecord]) {
+        correlator.finish(into: &records)
+    }
+}
+
+/// A source the daemon polls: text logs or a capture directory.
+public protocol SourceFollower: AnyObject {
+    var name: String { get }
+    var messages: Int { get }
+    var malformed: Int { get }
+    var bytesRead: Int64 { get }
+    /// The last poll stopped at its read limit: poll again without waiting.
+    var moreWaiting: Bool { get }
+    func poll(now: Timestamp) -> (records: [CallRecord], checkpoints: [Checkpoint])
+}
