@@ -298,6 +298,37 @@ struct AgentDaemonTests {
         #expect(h.stopAgent(signal: SIGTERM).status == 0)
     }
 
+    @Test("HEP from a real emitter (sngrep -H) gives the same records as the pcap of the same traffic")
+    func hepFromSngrep() throws {
+        let hepPort = 21_000 + Int(getpid() % 5_000)
+        let h = try Harness(
+            sources: """
+                  - name: hep
+                    type: hep
+                    listen: "127.0.0.1:\(hepPort)"
+                """)
+        try h.startAgent()
+        usleep(500_000)
+        let names = ["basic", "busy-fail", "auth"]
+        for name in names {
+            let sent = try CLI.runTool(
+                "/usr/bin/sngrep",
+                ["-N", "-q", "-I", "Samples/traces/\(name).pcap", "-H", "udp:127.0.0.1:\(hepPort)", "-O", "/dev/null"])
+            #expect(sent.status == 0)
+            usleep(200_000)
+        }
+        let run = try CLI.run(
+            "sipmeter-agent", ["parse", "--profiles", "Samples/profiles.yaml"] + names.map { "Samples/traces/\($0).pcap" })
+        let expected = run.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String
+        }
+        #expect(expected.count == 14)
+        _ = try h.waitForCalls(expected.count, seconds: 30)
+        usleep(300_000)
+        #expect(Set(try h.collectedIDs()) == Set(expected))
+        #expect(h.stopAgent(signal: SIGTERM).status == 0)
+    }
+
     @Test("records the collector rejects land in the dead-letter table; the others are accepted")
     func deadLetters() throws {
         // The agent's token is bound to alice-trunk only: bob-trunk's calls are rejected.

@@ -30,10 +30,15 @@ struct CollectorCLITests {
         var stderr: String
     }
 
+    /// Runs a program by path (sngrep, sipp…) from the package root.
+    static func runTool(_ path: String, _ arguments: [String]) throws -> Run {
+        try run(path, arguments, executable: URL(fileURLWithPath: path))
+    }
+
     @discardableResult
-    static func run(_ name: String, _ arguments: [String], stdout file: URL? = nil) throws -> Run {
+    static func run(_ name: String, _ arguments: [String], stdout file: URL? = nil, executable: URL? = nil) throws -> Run {
         let process = Process()
-        process.executableURL = binary(name)
+        process.executableURL = executable ?? binary(name)
         process.arguments = arguments
         process.currentDirectoryURL = root
         let out = Pipe()

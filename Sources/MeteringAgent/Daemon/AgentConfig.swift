@@ -23,12 +23,17 @@ public struct AgentConfig: Sendable {
             case text
             /// Closed files of a capture ring buffer, each read once.
             case pcapDirectory = "pcap_dir"
+            /// A HEPv3 listener (UDP and TCP on one port).
+            case hep
         }
 
         public var name: String
         public var kind: Kind = .text
         public var paths: [String]
         public var format: InputFormat?
+        /// HEP: `IPv4:PORT` to listen on, and the capture id to keep (all when nil).
+        public var listen: String?
+        public var captureID: UInt32?
         /// Read files found at the first start from their beginning (true)
         /// or from their end.
         public var fromStart = true
@@ -118,12 +123,27 @@ public struct AgentConfig: Sendable {
         var sources: [TextSource] = []
         for (i, item) in sourceList.enumerated() {
             guard let s = item.mapping else { throw reader.fail(item, "each source must be a mapping") }
-            try reader.only(s, ["name", "type", "paths", "format", "from_start"], in: "a source")
+            try reader.only(s, ["name", "type", "paths", "format", "from_start", "listen", "capture_id"], in: "a source")
             let type = try reader.string(s, "type", in: "a source")
             guard let kind = TextSource.Kind(rawValue: type) else {
                 throw reader.fail(s["type"], "sources: type \"\(type)\" is not one of text, pcap_dir")
             }
             let sourceName = s["name"] == nil ? "source\(i + 1)" : try reader.string(s, "name", in: "a source")
+            if kind == .hep {
+                let listen = try reader.string(s, "listen", in: "a source")
+                guard HEPListener.hostPort(listen) != nil else {
+                    throw reader.fail(s["listen"], "sources: listen \"\(listen)\" is not IPv4:PORT")
+                }
+                var hep = TextSource(name: sourceName, kind: .hep, paths: [], format: nil, listen: listen)
+                if let id = s["capture_id"] {
+                    guard let v = id.int, v >= 0, v <= Int(UInt32.max) else {
+                        throw reader.fail(id, "capture_id must be a whole number from 0 to 4294967295")
+                    }
+                    hep.captureID = UInt32(v)
+                }
+                sources.append(hep)
+                continue
+            }
             let globs = try reader.strings(s, "paths", in: "a source")
             // A capture directory may be empty until the first file closes.
             for (node, glob) in globs where kind == .text && Glob.expand(glob).isEmpty {

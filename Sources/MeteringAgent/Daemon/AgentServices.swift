@@ -38,6 +38,8 @@ public final class SourcesService: Service, Sendable {
                         source: source, profiles: config.profiles, checkpoints: checkpoints, idleFlushMs: config.idleFlushMs))
             case .pcapDirectory:
                 followers.append(PcapDirectoryFollower(source: source, profiles: config.profiles, checkpoints: checkpoints))
+            case .hep:
+                followers.append(try HEPListener(source: source, profiles: config.profiles))
             }
         }
         var warnedFull = false
