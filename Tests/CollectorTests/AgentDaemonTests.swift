@@ -300,7 +300,7 @@ struct AgentDaemonTests {
 
     @Test("HEP from a real emitter (sngrep -H) gives the same records as the pcap of the same traffic")
     func hepFromSngrep() throws {
-        let hepPort = 21_000 + Int(getpid() % 5_000)
+        let hepPort = CLI.freePort()
         let h = try Harness(
             sources: """
                   - name: hep

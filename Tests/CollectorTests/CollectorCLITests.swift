@@ -61,8 +61,8 @@ struct CollectorCLITests {
 
     /// Starts `serve` on a free loopback port; returns the process and port.
     static func startServer(db: String) throws -> (Process, Int) {
-        for attempt in 0..<20 {
-            let port = 20_000 + Int(getpid() % 20_000) + attempt * 7
+        for _ in 0..<20 {
+            let port = freePort()
             let process = Process()
             process.executableURL = binary("sipmeter-collector")
             // The shipped example config, with the path and port overridden.
@@ -84,6 +84,24 @@ struct CollectorCLITests {
             process.waitUntilExit()
         }
         throw CLIFailure("the collector did not start on any port tried")
+    }
+
+    /// A port the kernel says is free on 127.0.0.1 now (suites run in
+    /// parallel, so ports are never derived from the process id).
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        return ok ? Int(UInt16(bigEndian: address.sin_port)) : 20_000 + Int.random(in: 0..<20_000)
     }
 
     /// True when something accepts TCP connections on 127.0.0.1:`port`.
