@@ -58,7 +58,7 @@ spool:
   path: $WORK/spool.db
 poll_interval_ms: 50
 YAML
-$BIN/sipmeter-agent run --config "$WORK/agent.yaml" --log-level warning &
+${PERF:+perf record -e cpu-clock -F 499 -g -o "$PERF" --} $BIN/sipmeter-agent run --config "$WORK/agent.yaml" --log-level warning &
 AGENT=$!
 EXPECTED=$($BIN/sipmeter-agent parse --profiles Samples/profiles.yaml "$LOG" 2>/dev/null | wc -l)
 start=$(date +%s.%N)
