@@ -31,19 +31,20 @@ public enum CaptureInput {
             detected = sniffed
         }
         if detected == .pcap { return try PcapReader(path: path) }
-        let source = try ByteSource(path: path)
+        return TextLogReader(path: path, source: try ByteSource(path: path), dialect: dialect(detected, path, options))
+    }
+
+    /// The line classifier of a text format (pcap has none: it is not text).
+    private static func dialect(_ format: InputFormat, _ path: String, _ options: ReaderOptions) -> any TextDialect {
         let clock = LocalTimeConverter()
         let date = options.date ?? fileDate(path)
-        let dialect: any TextDialect =
-            switch detected {
-            case .sipp: SIPpDialect(clock: clock)
-            case .sipdump: SipdumpDialect()
-            case .sngrep: SngrepDialect(clock: clock)
-            case .freeswitch: FreeSWITCHDialect(clock: clock, date: (date.year, date.month, date.day))
-            case .asterisk: AsteriskDialect(clock: clock, year: date.year)
-            case .pcap: SipdumpDialect()  // unreachable: handled above
-            }
-        return TextLogReader(path: path, source: source, dialect: dialect)
+        return switch format {
+        case .sipp: SIPpDialect(clock: clock)
+        case .sipdump, .pcap: SipdumpDialect()
+        case .sngrep: SngrepDialect(clock: clock)
+        case .freeswitch: FreeSWITCHDialect(clock: clock, date: (date.year, date.month, date.day))
+        case .asterisk: AsteriskDialect(clock: clock, year: date.year)
+        }
     }
 
     /// A reader for a followed text log: it starts empty at `offset` of
@@ -53,18 +54,8 @@ public enum CaptureInput {
         path: String, format: InputFormat, offset: Int64, options: ReaderOptions = .init()
     ) -> TextLogReader? {
         guard format != .pcap else { return nil }
-        let clock = LocalTimeConverter()
-        let date = options.date ?? fileDate(path)
-        let dialect: any TextDialect =
-            switch format {
-            case .sipp: SIPpDialect(clock: clock)
-            case .sipdump: SipdumpDialect()
-            case .sngrep: SngrepDialect(clock: clock)
-            case .freeswitch: FreeSWITCHDialect(clock: clock, date: (date.year, date.month, date.day))
-            case .asterisk: AsteriskDialect(clock: clock, year: date.year)
-            case .pcap: SipdumpDialect()
-            }
-        return TextLogReader(path: path, source: ByteSource(appendable: path), dialect: dialect, startOffset: offset)
+        return TextLogReader(
+            path: path, source: ByteSource(appendable: path), dialect: dialect(format, path, options), startOffset: offset)
     }
 
     /// True when `line` (without its line end) opens a record in `format`:
@@ -107,22 +98,7 @@ public enum CaptureInput {
         case 0xA1B2_C3D4, 0xD4C3_B2A1, 0xA1B2_3C4D, 0x4D3C_B2A1, 0x0A0D_0D0A: return .pcap
         default: break
         }
-        var lineStart = 0
-        var lines = 0
-        for i in 0..<head.count where head[i] == 0x0A {
-            var end = i
-            if end > lineStart, head[end - 1] == 0x0D { end -= 1 }
-            let line = head[lineStart..<end]
-            if SIPpDialect.isRecordStart(line) { return .sipp }
-            if SipdumpDialect.isRecordStart(line) { return .sipdump }
-            if SngrepDialect.isRecordStart(line) { return .sngrep }
-            if FreeSWITCHDialect.isRecordStart(line) { return .freeswitch }
-            if AsteriskDialect.isRecordStart(line) { return .asterisk }
-            lineStart = i + 1
-            lines += 1
-            if lines > 2000 { break }
-        }
-        return nil
+        return detectText(head)
     }
 
     private static func fileDate(_ path: String) -> (year: Int64, month: Int64, day: Int64) {
