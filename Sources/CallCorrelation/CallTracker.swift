@@ -47,6 +47,24 @@ public struct CallTracker {
 
     public var openCount: Int { index.count }
 
+    /// An open call that has been answered, as a live call event describes it.
+    public struct AnsweredCall: Sendable, Hashable {
+        public var id: String
+        public var profile: String?
+        public var callID: String
+        public var callee: String
+        public var answerTime: Timestamp
+    }
+
+    /// The call with `callID`, if it is open and answered (its record id is
+    /// the one the final record will carry).
+    public func answeredCall(callID: String) -> AnsweredCall? {
+        guard let slot = index[callID], let call = slots[slot], let answer = call.answerTime else { return nil }
+        return AnsweredCall(
+            id: CallRecord.makeID(profile: call.profile, callID: call.callID, fromTag: call.fromTag, setupTime: call.setupTime),
+            profile: call.profile, callID: call.callID, callee: call.callee, answerTime: answer)
+    }
+
     /// Handles one message; closed calls are appended to `out`.
     public mutating func handle(_ observed: ObservedMessage, into out: inout [CallRecord]) {
         advance(to: observed.time, into: &out)

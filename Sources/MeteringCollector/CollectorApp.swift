@@ -31,6 +31,7 @@ public struct Collector: Sendable {
         ("/v1/rate-decks", ["GET"]), ("/v1/rate-decks/:name", ["PUT"]), ("/v1/bundles", ["GET"]),
         ("/v1/agents", ["GET", "POST"]), ("/v1/purchases", ["GET", "POST"]), ("/v1/allocations", ["GET", "POST"]),
         ("/v1/records", ["POST"]), ("/v1/balances", ["GET"]), ("/v1/calls", ["GET"]),
+        ("/v1/call-events", ["POST"]), ("/v1/active-calls", ["GET"]),
     ]
 
     /// All routes. Everything under `/v1` needs a bearer token.
@@ -56,6 +57,7 @@ public struct Collector: Sendable {
         addAdminRoutes(to: v1)
         addRecordRoutes(to: v1)
         addQueryRoutes(to: v1)
+        addCallEventRoutes(to: v1)
         return router
     }
 

@@ -38,6 +38,13 @@ public protocol CollectorStore: Sendable {
     /// Rates and charges each record once; records already stored are
     /// duplicates and change nothing.
     func ingest(records: [CallRecord], agent: Principal, decks: RateDeckCache, now: Timestamp) async throws -> IngestResult
+    /// Stores answered calls reported live by an agent (a record with the
+    /// same id later supersedes each). Events for profiles the agent is not
+    /// bound to, or already final, are rejected/ignored.
+    func recordCallEvents(_ events: [CallEvent], agent: Principal, expiresAfter seconds: Int64, now: Timestamp) async throws
+        -> (accepted: Int, rejected: [IngestResult.Rejection])
+    /// Calls in progress (not expired), by profile then answer time.
+    func activeCalls(group: Int64, now: Timestamp) async throws -> [ActiveCall]
     func balances(group: Int64) async throws -> Balances
     func calls(group: Int64, query: CallQuery) async throws -> (calls: [RatedCallInfo], next: CallCursor?)
 }

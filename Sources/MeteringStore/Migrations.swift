@@ -168,6 +168,25 @@ enum Migrations {
                         BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
                     """)
         }
+        m.registerMigration("v2-active-calls") { db in
+            try db.execute(
+                sql: """
+                    -- Calls in progress, from the agents' live call events; the
+                    -- final record supersedes (deletes) the row, and a row whose
+                    -- call never reported its end expires.
+                    CREATE TABLE active_call (
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        id TEXT NOT NULL,
+                        profile_id INTEGER NOT NULL REFERENCES profile(id),
+                        agent_id INTEGER NOT NULL REFERENCES agent(id),
+                        call_id TEXT NOT NULL,
+                        callee TEXT NOT NULL,
+                        answer_time INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        PRIMARY KEY (group_id, id)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return m
     }
 }

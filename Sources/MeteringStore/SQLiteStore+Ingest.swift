@@ -128,6 +128,9 @@ extension SQLiteStore {
             }
             bundles[key]!.current = allowances
             result.accepted += 1
+            // The final record supersedes the live call event.
+            try db.cachedStatement(sql: "DELETE FROM active_call WHERE group_id = ? AND id = ?")
+                .execute(arguments: [group, record.id])
             guard let price = charge.price else {
                 result.unrated += 1
                 continue

@@ -201,3 +201,29 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+/// A live "answered" event from an agent (issue: live call events).
+public struct CallEvent: Sendable, Hashable {
+    public var id: String
+    public var profile: String
+    public var callID: String
+    public var callee: String
+    public var answerTime: Timestamp
+
+    public init(id: String, profile: String, callID: String, callee: String, answerTime: Timestamp) {
+        self.id = id
+        self.profile = profile
+        self.callID = callID
+        self.callee = callee
+        self.answerTime = answerTime
+    }
+}
+
+/// A call in progress as the collector knows it.
+public struct ActiveCall: Sendable, Hashable {
+    public var id: String
+    public var profile: String
+    public var callee: String
+    public var answerTime: Timestamp
+    public var expiresAt: Timestamp
+}

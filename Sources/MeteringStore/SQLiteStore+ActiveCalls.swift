@@ -1,0 +1,67 @@
+internal import GRDB
+public import MeteringCore
+
+extension SQLiteStore {
+    public func recordCallEvents(_ events: [CallEvent], agent: Principal, expiresAfter seconds: Int64, now: Timestamp)
+        async throws -> (accepted: Int, rejected: [IngestResult.Rejection])
+    {
+        guard agent.role == .agent, let agentID = agent.agentID else {
+            throw StoreError.invalid("only an agent token can send call events")
+        }
+        let group = agent.groupID
+        return try await writer.write { db in
+            var bound: [String: Int64] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT p.name, p.id FROM agent_profile ap JOIN profile p ON p.id = ap.profile_id WHERE ap.agent_id = ?",
+                arguments: [agentID])
+            {
+                bound[row[0]] = row[1]
+            }
+            var accepted = 0
+            var rejected: [IngestResult.Rejection] = []
+            for e in events {
+                guard let profile = bound[e.profile] else {
+                    rejected.append(.init(id: e.id, error: "this agent's token is not bound to SIP Profile \(e.profile)"))
+                    continue
+                }
+                // A call already rated is over: its event is stale.
+                if try Int64.fetchOne(db, sql: "SELECT 1 FROM rated_call WHERE group_id = ? AND id = ?", arguments: [group, e.id])
+                    != nil
+                {
+                    continue
+                }
+                try db.execute(
+                    sql: """
+                        INSERT INTO active_call (group_id, id, profile_id, agent_id, call_id, callee, answer_time, expires_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (group_id, id) DO NOTHING
+                        """,
+                    arguments: [
+                        group, e.id, profile, agentID, e.callID, e.callee, e.answerTime.microseconds,
+                        e.answerTime.adding(seconds: seconds).microseconds,
+                    ])
+                accepted += 1
+            }
+            try db.execute(sql: "DELETE FROM active_call WHERE expires_at <= ?", arguments: [now.microseconds])
+            return (accepted, rejected)
+        }
+    }
+
+    public func activeCalls(group: Int64, now: Timestamp) async throws -> [ActiveCall] {
+        try await writer.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.id, p.name, a.callee, a.answer_time, a.expires_at FROM active_call a
+                    JOIN profile p ON p.id = a.profile_id
+                    WHERE a.group_id = ? AND a.expires_at > ? ORDER BY p.name, a.answer_time
+                    """, arguments: [group, now.microseconds]
+            ).map {
+                ActiveCall(
+                    id: $0[0], profile: $0[1], callee: $0[2], answerTime: Timestamp(microseconds: $0[3]),
+                    expiresAt: Timestamp(microseconds: $0[4]))
+            }
+        }
+    }
+}
