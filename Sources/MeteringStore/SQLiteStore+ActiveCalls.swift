@@ -26,7 +26,8 @@ extension SQLiteStore {
                     continue
                 }
                 // A call already rated is over: its event is stale.
-                if try Int64.fetchOne(db, sql: "SELECT 1 FROM rated_call WHERE group_id = ? AND id = ?", arguments: [group, e.id])
+                if try Int64.fetchOne(
+                    db, sql: "SELECT 1 FROM rated_call WHERE group_id = ? AND id = ?", arguments: [group, e.id])
                     != nil
                 {
                     continue
@@ -39,7 +40,8 @@ extension SQLiteStore {
                         """,
                     arguments: [
                         group, e.id, profile, agentID, e.callID, e.callee, e.answerTime.microseconds,
-                        e.answerTime.adding(seconds: seconds).microseconds,
+                        // From when it was answered or heard of, whichever is later.
+                        max(e.answerTime, now).adding(seconds: seconds).microseconds,
                     ])
                 accepted += 1
             }

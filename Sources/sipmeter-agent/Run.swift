@@ -41,7 +41,8 @@ struct Run: AsyncParsableCommand {
             throw ValidationError("cannot open the spool \(settings.spoolPath): \(error)")
         }
         let metrics = AgentMetrics()
-        let shipper = try Shipper(config: settings, spool: spool, metrics: metrics, logger: logger)
+        let events = CallEventQueue()
+        let shipper = try Shipper(config: settings, spool: spool, metrics: metrics, logger: logger, events: events)
         var services: [any Service] = []
         if let listen = settings.metricsListen {
             guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
@@ -62,7 +63,7 @@ struct Run: AsyncParsableCommand {
         }
         // Shut down in reverse: sources stop reading first, then the shipper drains.
         services.append(ShipperService(shipper: shipper))
-        services.append(SourcesService(config: settings, spool: spool, metrics: metrics, logger: logger))
+        services.append(SourcesService(config: settings, spool: spool, metrics: metrics, logger: logger, events: events))
         logger.info(
             "agent starting",
             metadata: ["agent": "\(settings.name)", "sources": "\(settings.sources.count)", "spool": "\(settings.spoolPath)"])

@@ -8,7 +8,7 @@ struct SIPMeterCtl: AsyncParsableCommand {
         discussion: "The token comes from $SIPMETER_TOKEN or --token-file; the URL from --url or $SIPMETER_URL.",
         subcommands: [
             Members.self, Profiles.self, Rates.self, Purchase.self, Purchases.self, Allocate.self, TakeBack.self,
-            Allocations.self, Bundles.self, Agents.self, Balances.self, Calls.self, Records.self,
+            Allocations.self, Bundles.self, Agents.self, Balances.self, Calls.self, ActiveCalls.self, Records.self,
         ]
     )
 }

@@ -101,3 +101,21 @@ struct Records: AsyncParsableCommand {
         }
     }
 }
+
+struct ActiveCalls: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "active-calls", abstract: "Calls in progress (from the agents' live call events), per SIP Profile.")
+    @OptionGroup var connection: Connection
+
+    func run() async throws {
+        let data = try await connection.call(.GET, "/v1/active-calls")
+        try connection.show(
+            data, list: "profiles", columns: [.init("PROFILE", "name"), .init("CHANNELS IN USE", "channels_in_use", right: true)])
+        guard !connection.json else { return }
+        try connection.show(
+            data, list: "calls",
+            columns: [
+                .init("PROFILE", "profile"), .init("CALLEE", "callee"), .init("ANSWERED", "answer_time"), .init("ID", "id"),
+            ])
+    }
+}

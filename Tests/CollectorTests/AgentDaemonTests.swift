@@ -93,6 +93,10 @@ struct AgentDaemonTests {
             self.server = nil
         }
 
+        var ctlAuth: [String] {
+            ["--url", "http://127.0.0.1:\(port)", "--token-file", dir.appendingPathComponent("admin.token").path]
+        }
+
         @discardableResult
         func ctl(_ args: [String]) throws -> CLI.Run {
             try CLI.run(
@@ -327,6 +331,43 @@ struct AgentDaemonTests {
         usleep(300_000)
         #expect(Set(try h.collectedIDs()) == Set(expected))
         #expect(h.stopAgent(signal: SIGTERM).status == 0)
+    }
+
+    @Test("an answered call is reported live, then its final record supersedes the event")
+    func liveCallEvents() throws {
+        let h = try Harness()
+        try h.startAgent()
+        let text = try Self.sample("basic")
+        // Up to the record holding the first BYE: the first call is answered, not ended.
+        let bye = try #require(text.range(of: "BYE sip:"))
+        let recordStart = try #require(
+            text[..<bye.lowerBound].range(of: "-----------------------------------------------", options: .backwards))
+        try h.append(String(text[..<recordStart.lowerBound]))
+        var active: [[String: Any]] = []
+        for _ in 0..<100 {
+            let run = try h.ctl(["calls", "--month", "2026-11", "--json"])
+            _ = run
+            let body = try CLI.run("sipmeterctl", ["active-calls", "--json"] + h.ctlAuth)
+            let object = try JSONSerialization.jsonObject(with: Data(body.stdout.utf8)) as? [String: Any]
+            active = object?["calls"] as? [[String: Any]] ?? []
+            if !active.isEmpty { break }
+            usleep(100_000)
+        }
+        #expect(active.count >= 1)
+        let liveIDs = Set(active.compactMap { $0["id"] as? String })
+        try h.append(String(text[recordStart.lowerBound...]))
+        let ids = try h.waitForCalls(5)
+        #expect(liveIDs.isSubset(of: Set(ids)))
+        var remaining = -1
+        for _ in 0..<50 {
+            let body = try CLI.run("sipmeterctl", ["active-calls", "--json"] + h.ctlAuth)
+            let object = try JSONSerialization.jsonObject(with: Data(body.stdout.utf8)) as? [String: Any]
+            remaining = (object?["calls"] as? [[String: Any]])?.count ?? -1
+            if remaining == 0 { break }
+            usleep(100_000)
+        }
+        #expect(remaining == 0)
+        h.stopAgent(signal: SIGTERM)
     }
 
     @Test("records the collector rejects land in the dead-letter table; the others are accepted")

@@ -18,13 +18,15 @@ public final class SourcesService: Service, Sendable {
     let spool: Spool
     let metrics: AgentMetrics
     let logger: Logger
+    let events: CallEventQueue
     private let stop = StopFlag()
 
-    public init(config: AgentConfig, spool: Spool, metrics: AgentMetrics, logger: Logger) {
+    public init(config: AgentConfig, spool: Spool, metrics: AgentMetrics, logger: Logger, events: CallEventQueue) {
         self.config = config
         self.spool = spool
         self.metrics = metrics
         self.logger = logger
+        self.events = events
     }
 
     public func run() async throws {
@@ -74,6 +76,7 @@ public final class SourcesService: Service, Sendable {
     private func pollAll(_ followers: [any SourceFollower]) throws {
         for follower in followers {
             let (records, checkpoints) = follower.poll(now: .now())
+            events.add(follower.takeEvents())
             let added = try spool.commit(source: follower.name, records: records, checkpoints: checkpoints, now: .now())
             metrics.recordsSpooled.increment(by: Int64(added))
             metrics.source(follower.name, messages: follower.messages, malformed: follower.malformed, bytes: follower.bytesRead)

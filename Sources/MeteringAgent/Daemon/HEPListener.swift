@@ -79,6 +79,8 @@ public final class HEPListener: SourceFollower {
         return fd
     }
 
+    public func takeEvents() -> [CallTracker.AnsweredCall] { intake.takeEvents() }
+
     public func poll(now: Timestamp) -> (records: [CallRecord], checkpoints: [Checkpoint]) {
         var records: [CallRecord] = []
         var any = false

@@ -1,4 +1,4 @@
-internal import CallCorrelation
+public import CallCorrelation
 public import MeteringCore
 internal import SIPCapture
 internal import SIPParsing
@@ -13,6 +13,12 @@ struct MessageIntake {
     private var lastMessage: (time: Timestamp, wall: Timestamp)?
     private(set) var messages = 0
     private(set) var malformed = 0
+    /// Answered calls not yet reported as live call events.
+    private(set) var events: [CallTracker.AnsweredCall] = []
+    /// Record ids already reported, until their record is released.
+    private var reported: Set<String> = []
+    /// Call-IDs with a 2xx to an INVITE not yet seen answered by the tracker.
+    private var answeredCallIDs: Set<String> = []
 
     init(settings: CorrelationSettings, profiles: [SIPProfile]) {
         self.settings = settings
@@ -31,8 +37,15 @@ struct MessageIntake {
                 leg: ParsePipeline.legKey(captured.source, captured.destination))
             sequence += 1
             messages += 1
+            let before = records.count
             correlator.add(observed, into: &records)
             lastMessage = (captured.time, now)
+            if case .response(let status, _) = message.startLine, (200..<300).contains(status), message.cseqMethod == .invite {
+                // The tracker sees it once the reorder window lets it go.
+                answeredCallIDs.insert(message.callID)
+            }
+            collectEvents()
+            forget(records[before...])
             return true
         case .failure:
             malformed += 1
@@ -43,7 +56,33 @@ struct MessageIntake {
     /// No message this round: move the source's clock on.
     mutating func quiet(now: Timestamp, into records: inout [CallRecord]) {
         guard let last = lastMessage else { return }
+        let before = records.count
         correlator.advance(to: last.time.adding(microseconds: now.microseconds - last.wall.microseconds), into: &records)
+        collectEvents()
+        forget(records[before...])
+    }
+
+    private mutating func collectEvents() {
+        guard !answeredCallIDs.isEmpty else { return }
+        for callID in answeredCallIDs {
+            guard let call = correlator.tracker.answeredCall(callID: callID) else { continue }
+            answeredCallIDs.remove(callID)
+            if call.profile != nil, reported.insert(call.id).inserted { events.append(call) }
+        }
+        // Bounded: a 2xx for a call the tracker never opens is not kept forever.
+        if answeredCallIDs.count > 10_000 { answeredCallIDs.removeAll() }
+    }
+
+    /// Hands over the live call events gathered since the last call.
+    mutating func takeEvents() -> [CallTracker.AnsweredCall] {
+        defer { events.removeAll() }
+        return events
+    }
+
+    /// A released record supersedes its event: stop remembering it.
+    private mutating func forget(_ released: ArraySlice<CallRecord>) {
+        guard !reported.isEmpty else { return }
+        for r in released { reported.remove(r.id) }
     }
 
     /// Messages from this time on still matter (see `Correlator.pendingSince`),
@@ -66,4 +105,6 @@ public protocol SourceFollower: AnyObject {
     /// The last poll stopped at its read limit: poll again without waiting.
     var moreWaiting: Bool { get }
     func poll(now: Timestamp) -> (records: [CallRecord], checkpoints: [Checkpoint])
+    /// Calls answered since the last call (live call events).
+    func takeEvents() -> [CallTracker.AnsweredCall]
 }

@@ -47,6 +47,8 @@ public final class PcapDirectoryFollower: SourceFollower {
         self.states = states
     }
 
+    public func takeEvents() -> [CallTracker.AnsweredCall] { intake.takeEvents() }
+
     public func poll(now: Timestamp) -> (records: [CallRecord], checkpoints: [Checkpoint]) {
         var records: [CallRecord] = []
         var present: Set<TextFollower.FileKey> = []

@@ -18,7 +18,10 @@ public final class Shipper: Sendable {
     let logger: Logger
     let client: HTTPClient
 
-    public init(config: AgentConfig, spool: Spool, metrics: AgentMetrics, logger: Logger) throws {
+    let events: CallEventQueue
+
+    public init(config: AgentConfig, spool: Spool, metrics: AgentMetrics, logger: Logger, events: CallEventQueue) throws {
+        self.events = events
         self.config = config
         self.spool = spool
         self.metrics = metrics
@@ -47,6 +50,7 @@ public final class Shipper: Sendable {
     public func run(isDraining: @Sendable () -> Bool) async {
         var state = ShipState(batchSize: config.collector.batchSize)
         while !Task.isCancelled {
+            await sendEvents(&state)
             switch await shipOnce(&state, force: isDraining()) {
             case .idle:
                 if isDraining() { return }
@@ -144,6 +148,43 @@ public final class Shipper: Sendable {
             state.urlIndex += 1
             state.failures += 1
             return .retry(after: Self.backoff(failures: state.failures))
+        }
+    }
+
+    /// Sends waiting live call events (best effort: on failure they wait
+    /// for the next round; the final records supersede them anyway).
+    func sendEvents(_ state: inout ShipState) async {
+        let batch = events.take(limit: 1000)
+        guard !batch.isEmpty else { return }
+        var body = Array("{\"events\":[".utf8)
+        for (i, e) in batch.enumerated() {
+            if i > 0 { body.append(UInt8(ascii: ",")) }
+            var w = JSONObjectWriter()
+            w.string("type", "answered")
+            w.string("id", e.id)
+            w.string("profile", e.profile)
+            w.string("call_id", e.callID)
+            w.string("callee", e.callee)
+            w.time("answer_time", e.answerTime)
+            body.append(contentsOf: w.finish())
+        }
+        body.append(contentsOf: Array("]}".utf8))
+        let url = config.collector.urls[state.urlIndex % config.collector.urls.count]
+        var request = HTTPClientRequest(url: url.absoluteString.trimmingSuffix("/") + "/v1/call-events")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(config.token())")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await client.execute(request, timeout: .seconds(8))
+            _ = try await response.body.collect(upTo: 1 << 20)
+            if response.status.code != 200 {
+                metrics.collectorErrors.increment()
+                if response.status.code >= 500 || response.status.code == 429 { events.putBack(batch) }
+            }
+        } catch {
+            metrics.collectorErrors.increment()
+            events.putBack(batch)
         }
     }
 

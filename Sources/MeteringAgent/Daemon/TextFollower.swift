@@ -79,6 +79,8 @@ public final class TextFollower: SourceFollower {
 
     /// One round: finds files, reads what was appended, and returns the
     /// records released and the checkpoints that go with them.
+    public func takeEvents() -> [CallTracker.AnsweredCall] { intake.takeEvents() }
+
     public func poll(now: Timestamp) -> (records: [CallRecord], checkpoints: [Checkpoint]) {
         discover(now: now)
         moreWaiting = false
