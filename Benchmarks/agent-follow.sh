@@ -76,8 +76,11 @@ with open(src, "rb") as f, open(dst, "ab") as out:
         time.sleep(0.05)
 PY
 written=$(date +%s.%N)
+half=""; most=""
 while :; do
   n=$(sqlite3 "$WORK/collector.db" "SELECT COUNT(*) FROM rated_call" 2>/dev/null || echo 0)
+  [ -z "$half" ] && [ "$n" -ge $((EXPECTED / 2)) ] && half=$(date +%s.%N)
+  [ -z "$most" ] && [ "$n" -ge $((EXPECTED * 95 / 100)) ] && most=$(date +%s.%N)
   [ "$n" -ge "$EXPECTED" ] && break
   now=$(date +%s.%N)
   if [ "$(echo "$now - $start > 300" | bc)" = 1 ]; then echo "timeout: $n of $EXPECTED"; break; fi
@@ -87,5 +90,6 @@ end=$(date +%s.%N)
 rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$AGENT/status)
 echo "calls: $n stored of $EXPECTED expected"
 echo "log written in $(echo "$written - $start" | bc) s; all stored after $(echo "$end - $start" | bc) s = $(echo "$n / ($end - $start)" | bc) calls/s end to end"
+echo "50% stored after $(echo "$half - $start" | bc) s, 95% after $(echo "$most - $start" | bc) s (the last calls close 4 s after their BYE: the correlation linger)"
 echo "agent peak RSS: $rss MiB"
 kill -TERM $AGENT; wait $AGENT 2>/dev/null || true; AGENT=""

@@ -345,8 +345,6 @@ struct AgentDaemonTests {
         try h.append(String(text[..<recordStart.lowerBound]))
         var active: [[String: Any]] = []
         for _ in 0..<100 {
-            let run = try h.ctl(["calls", "--month", "2026-11", "--json"])
-            _ = run
             let body = try CLI.run("sipmeterctl", ["active-calls", "--json"] + h.ctlAuth)
             let object = try JSONSerialization.jsonObject(with: Data(body.stdout.utf8)) as? [String: Any]
             active = object?["calls"] as? [[String: Any]] ?? []

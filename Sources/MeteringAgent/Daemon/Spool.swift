@@ -121,8 +121,9 @@ public final class Spool: Sendable {
     /// ones move to the dead-letter table with the collector's reason.
     public func acknowledge(delivered: [String], rejected: [(id: String, error: String)], now: Timestamp) throws {
         try writer.write { db in
+            let delete = try db.cachedStatement(sql: "DELETE FROM record WHERE id = ?")
             for id in delivered {
-                try db.execute(sql: "DELETE FROM record WHERE id = ?", arguments: [id])
+                try delete.execute(arguments: [id])
             }
             for (id, error) in rejected {
                 try db.execute(
