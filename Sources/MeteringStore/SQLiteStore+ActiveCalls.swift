@@ -20,29 +20,24 @@ extension SQLiteStore {
             }
             var accepted = 0
             var rejected: [IngestResult.Rejection] = []
+            // One statement per event: stored unless the call was already rated.
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO active_call (group_id, id, profile_id, agent_id, call_id, callee, answer_time, expires_at)
+                    SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+                    WHERE NOT EXISTS (SELECT 1 FROM rated_call WHERE group_id = ?1 AND id = ?2)
+                    ON CONFLICT (group_id, id) DO NOTHING
+                    """)
             for e in events {
                 guard let profile = bound[e.profile] else {
                     rejected.append(.init(id: e.id, error: "this agent's token is not bound to SIP Profile \(e.profile)"))
                     continue
                 }
-                // A call already rated is over: its event is stale.
-                if try Int64.fetchOne(
-                    db, sql: "SELECT 1 FROM rated_call WHERE group_id = ? AND id = ?", arguments: [group, e.id])
-                    != nil
-                {
-                    continue
-                }
-                try db.execute(
-                    sql: """
-                        INSERT INTO active_call (group_id, id, profile_id, agent_id, call_id, callee, answer_time, expires_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (group_id, id) DO NOTHING
-                        """,
-                    arguments: [
-                        group, e.id, profile, agentID, e.callID, e.callee, e.answerTime.microseconds,
-                        // From when it was answered or heard of, whichever is later.
-                        max(e.answerTime, now).adding(seconds: seconds).microseconds,
-                    ])
+                try insert.execute(arguments: [
+                    group, e.id, profile, agentID, e.callID, e.callee, e.answerTime.microseconds,
+                    // From when it was answered or heard of, whichever is later.
+                    max(e.answerTime, now).adding(seconds: seconds).microseconds,
+                ])
                 accepted += 1
             }
             try db.execute(sql: "DELETE FROM active_call WHERE expires_at <= ?", arguments: [now.microseconds])

@@ -44,7 +44,6 @@ struct MessageIntake {
                 // The tracker sees it once the reorder window lets it go.
                 answeredCallIDs.insert(message.callID)
             }
-            collectEvents()
             forget(records[before...])
             return true
         case .failure:
@@ -58,7 +57,6 @@ struct MessageIntake {
         guard let last = lastMessage else { return }
         let before = records.count
         correlator.advance(to: last.time.adding(microseconds: now.microseconds - last.wall.microseconds), into: &records)
-        collectEvents()
         forget(records[before...])
     }
 
@@ -75,6 +73,8 @@ struct MessageIntake {
 
     /// Hands over the live call events gathered since the last call.
     mutating func takeEvents() -> [CallTracker.AnsweredCall] {
+        // Once per poll, not per message: the candidates can number thousands.
+        collectEvents()
         defer { events.removeAll() }
         return events
     }
