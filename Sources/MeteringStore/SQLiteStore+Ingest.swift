@@ -52,6 +52,9 @@ extension SQLiteStore {
         guard let agentID = agent.agentID else { throw StoreError.invalid("only an agent token can send call records") }
         let group = agent.groupID
         let bound = try Self.boundProfiles(db, agent: agentID)
+        let hasActiveCalls =
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM active_call WHERE group_id = ?)", arguments: [group])
+            ?? false
         var result = IngestResult()
         var bundles: [BundleKey: (original: [BundleAllowance], current: [BundleAllowance])] = [:]
         var deltas: [Int64: Int64] = [:]
@@ -129,8 +132,10 @@ extension SQLiteStore {
             bundles[key]!.current = allowances
             result.accepted += 1
             // The final record supersedes the live call event.
-            try db.cachedStatement(sql: "DELETE FROM active_call WHERE group_id = ? AND id = ?")
-                .execute(arguments: [group, record.id])
+            if hasActiveCalls {
+                try db.cachedStatement(sql: "DELETE FROM active_call WHERE group_id = ? AND id = ?")
+                    .execute(arguments: [group, record.id])
+            }
             guard let price = charge.price else {
                 result.unrated += 1
                 continue
