@@ -18,6 +18,9 @@ public final class PcapReader: MessageSource {
     private var queue: [CapturedMessage] = []
     private var queueIndex = 0
     private var finished = false
+    /// A live capture: `next()` returns nil when no packet waits, and the
+    /// capture goes on.
+    private var live = false
 
     init(path: String) throws(CaptureError) {
         self.path = path
@@ -39,6 +42,47 @@ public final class PcapReader: MessageSource {
         }
         self.handle = p
         self.link = link
+    }
+
+    /// Captures live on `interface` with the BPF `filter`, non-blocking,
+    /// each packet handed over at once (immediate mode).
+    public init(interface: String, filter: String) throws(CaptureError) {
+        self.path = interface
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let p = pcap_create(interface, &errbuf) else {
+            throw .unreadable(
+                path: interface,
+                reason: String(decoding: errbuf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        pcap_set_snaplen(p, 262_144)
+        pcap_set_immediate_mode(p, 1)
+        pcap_set_buffer_size(p, 16 << 20)
+        let activated = pcap_activate(p)
+        guard activated >= 0 else {
+            let reason = String(cString: pcap_geterr(p))
+            pcap_close(p)
+            throw .unreadable(path: interface, reason: reason.isEmpty ? "cannot capture (code \(activated))" : reason)
+        }
+        var program = bpf_program()
+        guard pcap_compile(p, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+            let reason = String(cString: pcap_geterr(p))
+            pcap_close(p)
+            throw .corrupt(path: interface, position: "filter", reason: "bad BPF filter: \(reason)")
+        }
+        defer { pcap_freecode(&program) }
+        guard pcap_setfilter(p, &program) == 0, pcap_setnonblock(p, 1, &errbuf) == 0 else {
+            let reason = String(cString: pcap_geterr(p))
+            pcap_close(p)
+            throw .unreadable(path: interface, reason: reason)
+        }
+        let dlt = pcap_datalink(p)
+        guard let link = PacketDecoder.LinkType(rawValue: dlt) else {
+            pcap_close(p)
+            throw .corrupt(path: interface, position: "start", reason: "unsupported link type \(dlt)")
+        }
+        self.handle = p
+        self.link = link
+        self.live = true
     }
 
     deinit {
@@ -73,6 +117,8 @@ public final class PcapReader: MessageSource {
                 let time = Timestamp(seconds: Int64(h.ts.tv_sec), microseconds: Int64(h.ts.tv_usec))
                 decode(UnsafeRawBufferPointer(start: data, count: Int(h.caplen)), time: time)
             } else if rc == 0 {
+                // Nothing waiting on a live capture; a file never says 0 for long.
+                if live { return nil }
                 continue
             } else {
                 finished = true

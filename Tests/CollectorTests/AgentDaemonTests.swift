@@ -368,6 +368,58 @@ struct AgentDaemonTests {
         h.stopAgent(signal: SIGTERM)
     }
 
+    @Test("live capture on lo with a BPF filter: the records of a SIPp run equal those of dumpcap's capture of it")
+    func liveCapture() throws {
+        let sipPort = CLI.freePort()
+        let uacPort = CLI.freePort()
+        let h = try Harness(
+            sources: """
+                  - name: wire
+                    type: capture
+                    interface: lo
+                    filter: "udp port \(sipPort)"
+                """)
+        let pcap = h.dir.appendingPathComponent("wire.pcap")
+        let dumpcap = Process()
+        dumpcap.executableURL = URL(fileURLWithPath: "/usr/bin/dumpcap")
+        dumpcap.arguments = ["-q", "-i", "lo", "-f", "udp port \(sipPort)", "-w", pcap.path]
+        dumpcap.standardError = FileHandle.nullDevice
+        dumpcap.standardOutput = FileHandle.nullDevice
+        try dumpcap.run()
+        defer { if dumpcap.isRunning { kill(dumpcap.processIdentifier, SIGKILL) } }
+        try h.startAgent()
+        usleep(2_000_000)
+        // The UAS in the background, by PID (`-bg` would keep our pipes open).
+        let uas = Process()
+        uas.executableURL = URL(fileURLWithPath: "/usr/bin/sipp")
+        uas.arguments = ["-sf", "Benchmarks/uas-answer.xml", "-i", "127.0.0.1", "-p", "\(sipPort)", "-m", "5", "-nostdin"]
+        uas.currentDirectoryURL = CLI.root
+        uas.standardOutput = FileHandle.nullDevice
+        uas.standardError = FileHandle.nullDevice
+        try uas.run()
+        defer { if uas.isRunning { kill(uas.processIdentifier, SIGKILL) } }
+        usleep(300_000)
+        let uac = try CLI.runTool(
+            "/usr/bin/sipp",
+            [
+                "-sf", "Benchmarks/uac.xml", "127.0.0.1:\(sipPort)", "-i", "127.0.0.1", "-p", "\(uacPort)", "-m", "5", "-r", "10",
+                "-nostdin", "-timeout", "30",
+            ])
+        #expect(uac.status == 0)
+        usleep(1_000_000)
+        // SIGTERM: dumpcap ignores SIGINT when started this way.
+        dumpcap.terminate()
+        for _ in 0..<50 where dumpcap.isRunning { usleep(100_000) }
+        let run = try CLI.run("sipmeter-agent", ["parse", "--profiles", "Samples/profiles.yaml", pcap.path])
+        let expected = run.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String
+        }
+        #expect(expected.count == 5)
+        _ = try h.waitForCalls(expected.count, seconds: 30)
+        #expect(Set(try h.collectedIDs()) == Set(expected))
+        #expect(h.stopAgent(signal: SIGTERM).status == 0)
+    }
+
     @Test("records the collector rejects land in the dead-letter table; the others are accepted")
     func deadLetters() throws {
         // The agent's token is bound to alice-trunk only: bob-trunk's calls are rejected.

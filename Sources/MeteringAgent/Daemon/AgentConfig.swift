@@ -25,6 +25,8 @@ public struct AgentConfig: Sendable {
             case pcapDirectory = "pcap_dir"
             /// A HEPv3 listener (UDP and TCP on one port).
             case hep
+            /// Live capture on an interface with a BPF filter.
+            case capture
         }
 
         public var name: String
@@ -34,6 +36,9 @@ public struct AgentConfig: Sendable {
         /// HEP: `IPv4:PORT` to listen on, and the capture id to keep (all when nil).
         public var listen: String?
         public var captureID: UInt32?
+        /// Live capture: the interface (default `any`) and the BPF filter.
+        public var interface: String?
+        public var filter: String?
         /// Read files found at the first start from their beginning (true)
         /// or from their end.
         public var fromStart = true
@@ -123,12 +128,22 @@ public struct AgentConfig: Sendable {
         var sources: [TextSource] = []
         for (i, item) in sourceList.enumerated() {
             guard let s = item.mapping else { throw reader.fail(item, "each source must be a mapping") }
-            try reader.only(s, ["name", "type", "paths", "format", "from_start", "listen", "capture_id"], in: "a source")
+            try reader.only(
+                s, ["name", "type", "paths", "format", "from_start", "listen", "capture_id", "interface", "filter"],
+                in: "a source")
             let type = try reader.string(s, "type", in: "a source")
             guard let kind = TextSource.Kind(rawValue: type) else {
-                throw reader.fail(s["type"], "sources: type \"\(type)\" is not one of text, pcap_dir")
+                throw reader.fail(s["type"], "sources: type \"\(type)\" is not one of text, pcap_dir, hep, capture")
             }
             let sourceName = s["name"] == nil ? "source\(i + 1)" : try reader.string(s, "name", in: "a source")
+            if kind == .capture {
+                var capture = TextSource(name: sourceName, kind: .capture, paths: [], format: nil)
+                capture.interface = s["interface"] == nil ? "any" : try reader.string(s, "interface", in: "a source")
+                capture.filter =
+                    s["filter"] == nil ? "udp port 5060 or tcp port 5060" : try reader.string(s, "filter", in: "a source")
+                sources.append(capture)
+                continue
+            }
             if kind == .hep {
                 let listen = try reader.string(s, "listen", in: "a source")
                 guard HEPListener.hostPort(listen) != nil else {

@@ -42,6 +42,8 @@ public final class SourcesService: Service, Sendable {
                 followers.append(PcapDirectoryFollower(source: source, profiles: config.profiles, checkpoints: checkpoints))
             case .hep:
                 followers.append(try HEPListener(source: source, profiles: config.profiles))
+            case .capture:
+                followers.append(try LiveCaptureFollower(source: source, profiles: config.profiles))
             }
         }
         var warnedFull = false
