@@ -45,6 +45,14 @@ struct AllocationTarget: ParsableArguments {
     }
 }
 
+/// An amount typed for an allocation or a take-back: positive, at most 4 decimals.
+private func positiveAmount(_ text: String) throws -> Money {
+    guard let m = Money(decimal: text), m > .zero else {
+        throw ValidationError("amount must be a positive decimal with at most 4 decimals")
+    }
+    return m
+}
+
 private let allocationColumns: [Column] = [
     .init("ID", "id", right: true), .init("DATE", "created_at"), .init("KIND", "kind"), .init("MEMBER", "member"),
     .init("PROFILE", "profile"), .init("AMOUNT", "amount", right: true),
@@ -55,11 +63,7 @@ struct Allocate: AsyncParsableCommand {
     @OptionGroup var connection: Connection
     @OptionGroup var target: AllocationTarget
     @Argument(help: "Amount, a positive decimal.") var amount: String
-    func validate() throws {
-        guard let m = Money(decimal: amount), m > .zero else {
-            throw ValidationError("amount must be a positive decimal with at most 4 decimals")
-        }
-    }
+    func validate() throws { _ = try positiveAmount(amount) }
     func run() async throws {
         let data = try await connection.post("/v1/allocations", target.body(amount: amount))
         try connection.show(data, list: nil, columns: allocationColumns)
@@ -71,13 +75,9 @@ struct TakeBack: AsyncParsableCommand {
     @OptionGroup var connection: Connection
     @OptionGroup var target: AllocationTarget
     @Argument(help: "Amount to take back, a positive decimal.") var amount: String
-    func validate() throws {
-        guard let m = Money(decimal: amount), m > .zero else {
-            throw ValidationError("amount must be a positive decimal with at most 4 decimals")
-        }
-    }
+    func validate() throws { _ = try positiveAmount(amount) }
     func run() async throws {
-        let negative = (-Money(decimal: amount)!).description
+        let negative = (-(try positiveAmount(amount))).description
         let data = try await connection.post("/v1/allocations", target.body(amount: negative))
         try connection.show(data, list: nil, columns: allocationColumns)
     }

@@ -90,13 +90,9 @@ struct MessageIntake {
     mutating func resumeThreshold() -> Timestamp? {
         correlator.pendingSince()?.adding(seconds: -settings.reorderWindow)
     }
-
-    mutating func finish(into records: inout [CallRecord]) {
-        correlator.finish(into: &records)
-    }
 }
 
-/// A source the daemon polls: text logs or a capture directory.
+/// A source the daemon polls: text logs, a capture directory, HEP, live capture.
 public protocol SourceFollower: AnyObject {
     var name: String { get }
     var messages: Int { get }

@@ -104,14 +104,6 @@ public final class TextFollower: SourceFollower {
         return (records, currentCheckpoints())
     }
 
-    /// Closes every open call (shutdown without a restart to follow is not
-    /// this: the daemon keeps checkpoints instead). Used by tests and `finish`.
-    public func finish() -> [CallRecord] {
-        var out: [CallRecord] = []
-        intake.finish(into: &out)
-        return out
-    }
-
     // MARK: - Files
 
     private func discover(now: Timestamp) {
