@@ -68,6 +68,7 @@ bench-agent: deps
 	$(SWIFT) build -c release --product sipmeter-collector
 	$(SWIFT) build -c release --product sipmeterctl
 	bash Benchmarks/agent-follow.sh
+	bash Benchmarks/agent-latency.sh
 
 fuzz: deps
 	bash Fuzz/build.sh && bash Fuzz/run.sh 600

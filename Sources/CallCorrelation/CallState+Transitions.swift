@@ -91,6 +91,8 @@ extension CallState {
         switch m.cseqMethod {
         case .invite where onCallerLeg(m):
             inviteResponse(status, observed)
+        case .bye where status >= 200 && endTime != nil:
+            if callerLeg == nil || observed.leg == nil || observed.leg == callerLeg { byeCompleted = true }
         case .invite, .update:
             // 2xx to a re-INVITE or UPDATE refreshes the session (RFC 4028 §7.4).
             if (200..<300).contains(status), let answer = answerTime, observed.time > answer {
@@ -156,6 +158,7 @@ extension CallState {
         case .answered:
             return answeredBound(maxDuration: settings.maxDuration).time
         case .ended:
+            if byeCompleted { return lastActivity }
             let challenged = failure.map { $0.status == 401 || $0.status == 407 } ?? false
             return lastActivity.adding(seconds: challenged ? settings.authLinger : settings.linger)
         }

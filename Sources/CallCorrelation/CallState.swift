@@ -38,6 +38,9 @@ struct CallState {
     let callerLeg: Int?
     /// Whether `endTime` came from a BYE on the caller's hop.
     var endOnCallerLeg = false
+    /// A BYE got its final response on the caller's hop: nothing more is
+    /// expected but retransmissions, and the call can close at once.
+    var byeCompleted = false
 
     var phase = Phase.setup
     /// Top Via branches of the caller's initial INVITEs (one per auth round).

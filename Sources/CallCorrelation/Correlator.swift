@@ -12,7 +12,7 @@ public struct Correlator {
     private var closed: [CallRecord] = []
 
     public init(settings: CorrelationSettings = .init(), profiles: [SIPProfile] = []) {
-        reorder = ReorderBuffer(window: settings.reorderWindow)
+        reorder = ReorderBuffer(windowMs: settings.reorderWindowMs)
         tracker = CallTracker(settings: settings, profiles: profiles)
     }
 

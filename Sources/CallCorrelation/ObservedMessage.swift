@@ -46,12 +46,14 @@ public struct ObservedMessage: Sendable {
 
 /// Tunables of correlation; defaults are what an operator expects.
 public struct CorrelationSettings: Sendable {
-    /// Messages up to this far out of time order are put back in order.
-    public var reorderWindow: Int64 = 2
+    /// Messages up to this far out of time order are put back in order
+    /// (milliseconds).
+    public var reorderWindowMs: Int64 = 2000
     /// An answered call with no BYE and no session timer closes here.
     public var maxDuration: Int64 = 4 * 3600
     /// A call stays open this long after its BYE or final response, for
-    /// the messages that finish it (the 200 to the BYE, the ACK).
+    /// the messages that finish it (the 200 to the BYE, the ACK). A call
+    /// whose BYE got its final response on the caller's hop closes at once.
     public var linger: Int64 = 4
     /// After a 401/407 the call waits this long for the authenticated
     /// INVITE (64·T1, RFC 3261 §17.1.1.2).

@@ -19,8 +19,8 @@ struct ReorderBuffer {
     /// The earliest time of a message still held back.
     var earliestHeld: Timestamp? { head < items.count ? items[head].time : nil }
 
-    init(window: Int64) {
-        self.window = window * 1_000_000
+    init(windowMs: Int64) {
+        self.window = windowMs * 1000
     }
 
     /// Adds a message; appends those now safe to process, in order.

@@ -74,7 +74,7 @@ public enum ParsePipeline {
         for path in paths {
             do {
                 let source = try CaptureInput.open(path: path, format: options.inputFormat, options: options.reader)
-                source.onlyNeededForMetering = !options.parseAll
+                source.filter = options.parseAll ? .all : .metering
                 sources.append(source)
             } catch {
                 summary.unusable.append(error.description)
@@ -84,7 +84,7 @@ public enum ParsePipeline {
         if sources.contains(where: { $0.groupedByCall }) {
             // sngrep exports group messages by call, not by time: the whole
             // file must be put back in order.
-            settings.reorderWindow = max(settings.reorderWindow, settings.maxDuration)
+            settings.reorderWindowMs = max(settings.reorderWindowMs, settings.maxDuration * 1000)
         }
         let merged = MergedSource(sources)
         let inputs = sources.map { (path: $0.path, unit: $0.positionUnit) }
@@ -96,6 +96,7 @@ public enum ParsePipeline {
         let readerBox = ReaderBox(merged: merged)
 
         Thread.detachNewThread {
+            yieldToCorrelator()
             var index = 0
             var sequence = 0
             while true {
@@ -116,6 +117,7 @@ public enum ParsePipeline {
         }
         for _ in 0..<max(1, options.parserThreads) {
             Thread.detachNewThread {
+                yieldToCorrelator()
                 while let batch = rawQueue.take() {
                     results.put(batch.index, parse(batch, inputs: inputs, needsHosts: needsHosts))
                 }
@@ -198,4 +200,14 @@ public enum ParsePipeline {
         }
         return out
     }
+}
+
+/// The correlator (the calling thread) is the pipeline's one serial stage:
+/// the reader and parser threads run at a lower priority (Linux nice +10,
+/// this thread only), so that on a busy machine it never waits behind
+/// them and the pipeline ends when its last batch is parsed.
+private func yieldToCorrelator() {
+    #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+    #endif
 }

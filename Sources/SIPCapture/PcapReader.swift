@@ -9,7 +9,7 @@ public final class PcapReader: MessageSource {
     public let path: String
     public private(set) var stats = CaptureStats()
     public let positionUnit = "packet"
-    public var onlyNeededForMetering = false
+    public var filter = MessageFilter.all
     private var handle: OpaquePointer?
     private let link: PacketDecoder.LinkType
     private var packetNumber: Int64 = 0
@@ -202,7 +202,7 @@ public final class PcapReader: MessageSource {
             stats.nonSIP += 1
             return
         }
-        if onlyNeededForMetering, !SIPBytes.isNeededForMetering(p) {
+        if !filter.keeps(p) {
             stats.messages += 1
             stats.filtered += 1
             return
@@ -219,7 +219,7 @@ public final class PcapReader: MessageSource {
         _ bytes: [UInt8], truncated: Bool, src: Endpoint, dst: Endpoint, transport: TransportProtocol, time: Timestamp
     ) {
         stats.messages += 1
-        if onlyNeededForMetering, transport == .tcp, !bytes.withUnsafeBytes({ SIPBytes.isNeededForMetering($0) }) {
+        if transport == .tcp, !bytes.withUnsafeBytes({ filter.keeps($0) }) {
             stats.filtered += 1
             return
         }

@@ -125,14 +125,17 @@ public enum SIPBytes {
 
 extension SIPBytes {
     /// False for messages that call correlation never reads, so they need
-    /// not go through libosip2: ACK requests, and responses whose CSeq
-    /// method is neither INVITE nor UPDATE (the 200 to a BYE, to a CANCEL,
-    /// to OPTIONS…). When in doubt (no CSeq found) it answers true and
+    /// not go through libosip2: ACK requests, 100 Trying (hop-by-hop, it
+    /// says nothing about the call, RFC 3261 §21.1.1), and responses whose
+    /// CSeq method is neither INVITE nor UPDATE (the 200 to a BYE, to a
+    /// CANCEL, to OPTIONS…). With `byeResponses`, final responses to BYE
+    /// are needed too. When in doubt (no CSeq found) it answers true and
     /// libosip2 judges.
-    public static func isNeededForMetering(_ b: UnsafeRawBufferPointer) -> Bool {
-        guard b.count >= 8 else { return true }
+    public static func isNeededForMetering(_ b: UnsafeRawBufferPointer, byeResponses: Bool = false) -> Bool {
+        guard b.count >= 12 else { return true }
         if b[0] == 0x41, b[1] == 0x43, b[2] == 0x4B, b[3] == 0x20 { return false }  // "ACK "
         guard b[0] == 0x53, b[1] == 0x49, b[2] == 0x50, b[3] == 0x2F else { return true }  // "SIP/"
+        if b[7] == 0x20, b[8] == 0x31, b[9] == 0x30, b[10] == 0x30, b[11] == 0x20 { return false }  // "SIP/2.0 100 "
         let end = headerEnd(b, limit: maxHeaderBytes) ?? b.count
         var lineStart = 0
         var i = 0
@@ -152,6 +155,7 @@ extension SIPBytes {
                 while k < end, b[k] == 0x20 || b[k] == 0x09 { k += 1 }
                 let method = k
                 while k < end, b[k] > 0x20 { k += 1 }
+                if byeResponses, b[8] >= 0x32, token(b, method, k, "BYE") { return true }
                 return token(b, method, k, "INVITE") || token(b, method, k, "UPDATE") || k == method
             }
             i += 1

@@ -6,7 +6,7 @@ public final class TextLogReader: MessageSource {
     public let path: String
     public private(set) var stats = CaptureStats()
     public let positionUnit = "offset"
-    public var onlyNeededForMetering = false
+    public var filter = MessageFilter.all
     public let groupedByCall: Bool
     private let lines: LineReader
     private var dialect: any TextDialect
@@ -108,7 +108,7 @@ public final class TextLogReader: MessageSource {
         let time = meta.time ?? lastTime
         lastTime = max(lastTime, time)
         stats.messages += 1
-        if onlyNeededForMetering, !bytes.withUnsafeBytes({ SIPBytes.isNeededForMetering($0) }) {
+        if !bytes.withUnsafeBytes({ filter.keeps($0) }) {
             stats.filtered += 1
             return nil
         }

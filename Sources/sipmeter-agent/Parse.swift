@@ -75,7 +75,7 @@ struct Parse: ParsableCommand {
         options.inputFormat = inputFormat?.format
         options.reader = ReaderOptions(date: date.flatMap(DateArgument.parse))
         options.settings.maxDuration = maxDuration
-        options.settings.reorderWindow = reorderWindow
+        options.settings.reorderWindowMs = reorderWindow * 1000
         options.parserThreads = threads
         options.parseAll = parseAll
 

@@ -63,7 +63,7 @@ struct AgentCLITests {
         #expect(first.stdout == golden)
         #expect(second.stdout == golden)
         #expect(first.stderr.contains("calls: 10 (answered 5, no_answer 3, cancelled 2)"))
-        #expect(first.stderr.contains("messages: 136 read, 96 parsed, 40 not needed for metering, 0 malformed"))
+        #expect(first.stderr.contains("messages: 136 read, 76 parsed, 60 not needed for metering, 0 malformed"))
         #expect(second.stderr.contains("messages: 136 read, 136 parsed, 0 not needed for metering, 0 malformed"))
     }
 

@@ -7,14 +7,50 @@ import CallCorrelation
 /// Races and reordering, made by rearranging real captured messages.
 @Suite("Races and reordering on real messages")
 struct RaceTests {
-    static func observed(_ name: String) throws -> [ObservedMessage] {
+    static func observed(_ name: String, legs: Bool = false) throws -> [ObservedMessage] {
         let source = try CaptureInput.open(path: Traces.path(name))
         var out: [ObservedMessage] = []
         while let c = try source.next() {
             let m = try SIPParser.parse(c.bytes).get()
-            out.append(ObservedMessage(message: m, time: c.time, sequence: out.count))
+            var leg: Int?
+            if legs, let a = c.source, let b = c.destination { leg = a.hashValue ^ b.hashValue }
+            out.append(ObservedMessage(message: m, time: c.time, sequence: out.count, leg: leg))
         }
         return out
+    }
+
+    static func stream(_ messages: [ObservedMessage], settings: CorrelationSettings, advanceBy micros: Int64) throws
+        -> [CallRecord]
+    {
+        var c = Correlator(settings: settings, profiles: try Traces.profiles())
+        var out: [CallRecord] = []
+        for m in messages { c.add(m, into: &out) }
+        c.advance(to: messages.last!.time.adding(microseconds: micros), into: &out)
+        return out
+    }
+
+    @Test("a call closes once its BYE is answered on the caller's hop, without waiting for the linger")
+    func closesAtByeResponse() throws {
+        var settings = CorrelationSettings()
+        settings.reorderWindowMs = 0
+        // basic.pcap was captured on a proxy: every BYE and its 200 cross two hops.
+        let messages = try Self.observed("basic.pcap", legs: true)
+        let complete = try Self.correlate(messages)
+        #expect(complete.count == 5)
+        #expect(try Self.stream(messages, settings: settings, advanceBy: 1000) == complete)
+
+        // Without the caller's hop's 200 to each BYE, every call waits for the linger.
+        let callerHop200 = Set(
+            messages.indices.filter { i in
+                let m = messages[i].message
+                guard m.status == 200, m.cseqMethod == .bye else { return false }
+                return !messages[(i + 1)...].contains { $0.message.callID == m.callID && $0.message.cseqMethod == .bye }
+            })
+        #expect(callerHop200.count == 5)
+        let unanswered = messages.indices.filter { !callerHop200.contains($0) }.map { messages[$0] }
+        #expect(try Self.stream(unanswered, settings: settings, advanceBy: 1000).count < 5)
+        let lingered = try Self.stream(unanswered, settings: settings, advanceBy: (settings.linger + 1) * 1_000_000)
+        #expect(lingered == complete)
     }
 
     static func correlate(_ messages: [ObservedMessage]) throws -> [CallRecord] {

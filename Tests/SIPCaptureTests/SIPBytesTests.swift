@@ -26,8 +26,27 @@ struct SIPBytesTests {
             (response("CSeq: 1 INVITEX"), false),
             (response("X-No-CSeq: here"), true),
             (response("CSeq: 1"), true),
+            ("SIP/2.0 100 Trying\r\nCSeq: 1 INVITE\r\n\r\n", false),
+            ("SIP/2.0 180 Ringing\r\nCSeq: 1 INVITE\r\n\r\n", true),
+            ("SIP/2.0 1000 Odd\r\nCSeq: 1 INVITE\r\n\r\n", true),
         ])
     func relevance(_ text: String, _ expected: Bool) {
         #expect(Self.needed(text) == expected)
+    }
+
+    @Test("a followed source also keeps the final responses to BYE")
+    func liveFilter() {
+        func keeps(_ filter: MessageFilter, _ text: String) -> Bool {
+            Array(text.utf8).withUnsafeBytes { filter.keeps($0) }
+        }
+        let bye200 = Self.response("CSeq: 2 BYE")
+        let bye180 = "SIP/2.0 180 Odd\r\nCSeq: 2 BYE\r\n\r\n"
+        #expect(keeps(.live, bye200))
+        #expect(!keeps(.metering, bye200))
+        #expect(keeps(.all, bye200))
+        #expect(!keeps(.live, bye180))
+        #expect(!keeps(.live, Self.response("CSeq: 1 CANCEL")))
+        #expect(!keeps(.live, "ACK sip:a@b SIP/2.0\r\nCSeq: 1 ACK\r\n\r\n"))
+        #expect(keeps(.live, Self.response("CSeq: 1 INVITE")))
     }
 }

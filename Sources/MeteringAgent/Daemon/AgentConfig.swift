@@ -56,6 +56,12 @@ public struct AgentConfig: Sendable {
     /// A record still being written when the log goes quiet this long is
     /// taken as complete (milliseconds).
     public var idleFlushMs = 500
+    /// Messages of one source up to this far out of time order are put
+    /// back in order (milliseconds). Each source is correlated on its own
+    /// and a log or capture is written in time order, so the daemon's
+    /// default is shorter than `parse`'s: it is also how long a finished
+    /// call waits before its record is shipped.
+    public var reorderWindowMs = 500
 
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public let description: String
@@ -80,7 +86,10 @@ public struct AgentConfig: Sendable {
         let reader = ConfigReader(path: path)
         guard let top = root?.mapping else { throw reader.fail(root, "expected a mapping of settings") }
         try reader.only(
-            top, ["agent", "collector", "profiles", "sources", "spool", "metrics", "poll_interval_ms", "idle_flush_ms"],
+            top, [
+                "agent", "collector", "profiles", "sources", "spool", "metrics", "poll_interval_ms", "idle_flush_ms",
+                "reorder_window_ms",
+            ],
             in: "the config")
         let agent = try reader.mapping(top, "agent")
         try reader.only(agent, ["name"], in: "agent")
@@ -200,6 +209,7 @@ public struct AgentConfig: Sendable {
         }
         config.pollIntervalMs = try reader.int(top, "poll_interval_ms", in: "the config", range: 10...10_000) ?? 200
         config.idleFlushMs = try reader.int(top, "idle_flush_ms", in: "the config", range: 10...60_000) ?? 500
+        config.reorderWindowMs = try reader.int(top, "reorder_window_ms", in: "the config", range: 0...60_000) ?? 500
         return config
     }
 

@@ -31,19 +31,23 @@ public final class SourcesService: Service, Sendable {
 
     public func run() async throws {
         var followers: [any SourceFollower] = []
+        var settings = CorrelationSettings()
+        settings.reorderWindowMs = Int64(config.reorderWindowMs)
         for source in config.sources {
             let checkpoints = try spool.checkpoints(source: source.name)
             switch source.kind {
             case .text:
                 followers.append(
                     TextFollower(
-                        source: source, profiles: config.profiles, checkpoints: checkpoints, idleFlushMs: config.idleFlushMs))
+                        source: source, profiles: config.profiles, settings: settings, checkpoints: checkpoints,
+                        idleFlushMs: config.idleFlushMs))
             case .pcapDirectory:
-                followers.append(PcapDirectoryFollower(source: source, profiles: config.profiles, checkpoints: checkpoints))
+                followers.append(PcapDirectoryFollower(
+                        source: source, profiles: config.profiles, settings: settings, checkpoints: checkpoints))
             case .hep:
-                followers.append(try HEPListener(source: source, profiles: config.profiles))
+                followers.append(try HEPListener(source: source, profiles: config.profiles, settings: settings))
             case .capture:
-                followers.append(try LiveCaptureFollower(source: source, profiles: config.profiles))
+                followers.append(try LiveCaptureFollower(source: source, profiles: config.profiles, settings: settings))
             }
         }
         var warnedFull = false

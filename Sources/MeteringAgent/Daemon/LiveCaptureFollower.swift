@@ -26,7 +26,7 @@ public final class LiveCaptureFollower: SourceFollower {
         } catch {
             throw Failure(description: "source \(source.name): \(error)")
         }
-        reader.onlyNeededForMetering = true
+        reader.filter = .live
     }
 
     public func takeEvents() -> [CallTracker.AnsweredCall] { intake.takeEvents() }

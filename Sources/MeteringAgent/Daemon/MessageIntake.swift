@@ -88,7 +88,7 @@ struct MessageIntake {
     /// Messages from this time on still matter (see `Correlator.pendingSince`),
     /// with the reorder window's margin.
     mutating func resumeThreshold() -> Timestamp? {
-        correlator.pendingSince()?.adding(seconds: -settings.reorderWindow)
+        correlator.pendingSince()?.adding(microseconds: -settings.reorderWindowMs * 1000)
     }
 }
 

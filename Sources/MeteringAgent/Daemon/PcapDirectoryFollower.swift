@@ -71,7 +71,7 @@ public final class PcapDirectoryFollower: SourceFollower {
             var samples: [(time: Timestamp, packet: Int64)] = []
             var lastPacket: Int64 = 0
             if let reader = try? CaptureInput.open(path: file.path, format: nil) {
-                reader.onlyNeededForMetering = true
+                reader.filter = .live
                 while let captured = try? reader.next() {
                     lastPacket = captured.position
                     guard captured.position >= skipBefore else { continue }

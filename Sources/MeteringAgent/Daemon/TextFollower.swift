@@ -213,7 +213,7 @@ public final class TextFollower: SourceFollower {
         guard let format = file.format else { return false }
         if file.reader == nil {
             file.reader = CaptureInput.following(path: file.path, format: format, offset: file.fedOffset)
-            file.reader?.onlyNeededForMetering = true
+            file.reader?.filter = .live
         }
         let quiet = now.microseconds - file.lastGrowth.microseconds >= idleFlushMs * 1000
         var boundary = Self.lastRecordStart(file.pending, format: format)
