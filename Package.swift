@@ -157,7 +157,7 @@ let package = Package(
             name: "CollectorTests",
             dependencies: [
                 "MeteringCollector", "MeteringStore", "RatingEngine", "MeteringCore", "sipmeter-collector", "sipmeterctl",
-                "sipmeter-agent",
+                "sipmeter-agent", "SIPCapture",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -90,6 +90,6 @@ end=$(date +%s.%N)
 rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$AGENT/status)
 echo "calls: $n stored of $EXPECTED expected"
 echo "log written in $(echo "$written - $start" | bc) s; all stored after $(echo "$end - $start" | bc) s = $(echo "$n / ($end - $start)" | bc) calls/s end to end"
-echo "50% stored after $(echo "$half - $start" | bc) s, 95% after $(echo "$most - $start" | bc) s (the last calls close 4 s after their BYE: the correlation linger)"
+echo "50% stored after $(echo "$half - $start" | bc) s, 95% after $(echo "$most - $start" | bc) s"
 echo "agent peak RSS: $rss MiB"
 kill -TERM $AGENT; wait $AGENT 2>/dev/null || true; AGENT=""

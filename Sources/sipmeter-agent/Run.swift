@@ -114,6 +114,9 @@ struct SpoolCommand: ParsableCommand {
             let spool = try openSpool(config)
             let (count, oldest) = try spool.depth()
             print("waiting: \(count) record(s)\(oldest.map { ", oldest spooled \($0.rfc3339)" } ?? "")")
+            for j in try spool.journalSizes() {
+                print("journal of \(j.source): \(j.messages) message(s) of calls still open, from \(j.oldest.rfc3339)")
+            }
             let letters = try spool.deadLetters()
             print("dead letters: \(letters.count)")
             var table = TextTable(headers: ["ID", "REJECTED AT", "ERROR"])

@@ -1,4 +1,5 @@
 import Foundation
+import SIPCapture
 import Testing
 
 /// `sipmeter-agent run` against a real `sipmeter-collector` on loopback:
@@ -162,6 +163,41 @@ struct AgentDaemonTests {
             }
             return ids
         }
+    }
+
+    /// Sends the packets of a capture (by number) to a HEP listener on
+    /// loopback, one HEPv3 datagram each, with the chunks heplify writes.
+    /// Returns how many were sent.
+    static func sendHEP(_ path: String, packets: ClosedRange<Int64>, port: Int) throws -> Int {
+        let source = try CaptureInput.open(path: CLI.root.appendingPathComponent(path).path)
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        var to = sockaddr_in()
+        to.sin_family = sa_family_t(AF_INET)
+        to.sin_port = UInt16(port).bigEndian
+        to.sin_addr.s_addr = inet_addr("127.0.0.1")
+        func be(_ v: UInt32, _ bytes: Int) -> [UInt8] { (0..<bytes).reversed().map { UInt8((v >> (8 * $0)) & 0xFF) } }
+        var sent = 0
+        while let m = try source.next() {
+            guard packets.contains(m.position), let src = m.source, let dst = m.destination else { continue }
+            let chunks: [(UInt16, [UInt8])] = [
+                (0x01, [2]), (0x02, [17]), (0x03, be(UInt32(src.low), 4)), (0x04, be(UInt32(dst.low), 4)),
+                (0x07, be(UInt32(src.port), 2)), (0x08, be(UInt32(dst.port), 2)),
+                (0x09, be(UInt32(m.time.microseconds / 1_000_000), 4)), (0x0a, be(UInt32(m.time.microseconds % 1_000_000), 4)),
+                (0x0b, [1]), (0x0c, be(2001, 4)), (0x0f, m.bytes),
+            ]
+            var body: [UInt8] = []
+            for (type, value) in chunks { body += [0, 0] + be(UInt32(type), 2) + be(UInt32(6 + value.count), 2) + value }
+            let frame = Array("HEP3".utf8) + be(UInt32(6 + body.count), 2) + body
+            let n = withUnsafePointer(to: &to) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, frame, frame.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            if n == frame.count { sent += 1 }
+            usleep(1000)
+        }
+        return sent
     }
 
     static func sample(_ name: String) throws -> String {
@@ -330,6 +366,57 @@ struct AgentDaemonTests {
         _ = try h.waitForCalls(expected.count, seconds: 30)
         usleep(300_000)
         #expect(Set(try h.collectedIDs()) == Set(expected))
+        #expect(h.stopAgent(signal: SIGTERM).status == 0)
+    }
+
+    @Test("HEP: calls open when the agent is killed are rebuilt from the spool's journal after the restart")
+    func hepKilledMidCall() throws {
+        let hepPort = CLI.freePort()
+        let h = try Harness(
+            sources: """
+                  - name: hep
+                    type: hep
+                    listen: "127.0.0.1:\(hepPort)"
+                """)
+        // Packets 1-46: all five calls set up, four answered, none ended; 47-70: the BYEs.
+        // (sngrep forwards no in-dialog message of a dialog it has not seen start,
+        // so the halves are sent by a HEPv3 encoder here.)
+        func send(_ packets: ClosedRange<Int64>) throws {
+            #expect(try Self.sendHEP("Samples/traces/basic.pcap", packets: packets, port: hepPort) == packets.count)
+        }
+        func journal() throws -> String {
+            try CLI.run("sipmeter-agent", ["spool", "list", "--config", h.agentConfig.path]).stdout
+        }
+        try h.startAgent()
+        usleep(500_000)
+        try send(1...46)
+        var listed = ""
+        for _ in 0..<100 {
+            listed = try journal()
+            if listed.contains("journal of hep: 46 message(s)") { break }
+            usleep(100_000)
+        }
+        #expect(listed.contains("journal of hep: 46 message(s)"), "\(listed)")
+        h.stopAgent(signal: SIGKILL)
+        try h.startAgent()
+        usleep(500_000)
+        try send(47...70)
+
+        let expected = try CLI.run("sipmeter-agent", ["parse", "--profiles", "Samples/profiles.yaml", "Samples/traces/basic.pcap"])
+        let records = expected.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(records.count == 5)
+        _ = try h.waitForCalls(records.count, seconds: 30)
+        usleep(300_000)
+        let run = try h.ctl(["calls", "--month", "2026-11", "--limit", "1000", "--json"])
+        let calls = (try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["calls"]
+        let collected = (calls as? [[String: Any]] ?? []).map { ($0["id"] as? String ?? "", $0["duration_ms"] as? Int ?? -1) }
+        let wanted = records.map { ($0["id"] as? String ?? "", $0["duration_ms"] as? Int ?? -2) }
+        #expect(collected.sorted { $0.0 < $1.0 }.map { "\($0.0) \($0.1)" } == wanted.sorted { $0.0 < $1.0 }.map { "\($0.0) \($0.1)" })
+        // Every call ended: nothing is left in the journal.
+        for _ in 0..<50 where try journal().contains("journal of hep") { usleep(100_000) }
+        #expect(!(try journal().contains("journal of hep")))
         #expect(h.stopAgent(signal: SIGTERM).status == 0)
     }
 

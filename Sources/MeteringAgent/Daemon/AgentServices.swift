@@ -46,8 +46,10 @@ public final class SourcesService: Service, Sendable {
                         source: source, profiles: config.profiles, settings: settings, checkpoints: checkpoints))
             case .hep:
                 followers.append(try HEPListener(source: source, profiles: config.profiles, settings: settings))
+                followers.last?.restore(journal: try spool.journal(source: source.name))
             case .capture:
                 followers.append(try LiveCaptureFollower(source: source, profiles: config.profiles, settings: settings))
+                followers.last?.restore(journal: try spool.journal(source: source.name))
             }
         }
         var warnedFull = false
@@ -83,7 +85,9 @@ public final class SourcesService: Service, Sendable {
         for follower in followers {
             let (records, checkpoints) = follower.poll(now: .now())
             events.add(follower.takeEvents())
-            let added = try spool.commit(source: follower.name, records: records, checkpoints: checkpoints, now: .now())
+            let added = try spool.commit(
+                source: follower.name, records: records, checkpoints: checkpoints, journal: follower.takeJournal(),
+                now: .now())
             metrics.recordsSpooled.increment(by: Int64(added))
             metrics.source(follower.name, messages: follower.messages, malformed: follower.malformed, bytes: follower.bytesRead)
             if added > 0 {

@@ -2,7 +2,7 @@ public import CallCorrelation
 internal import Foundation
 internal import Glibc
 public import MeteringCore
-internal import SIPCapture
+public import SIPCapture
 
 /// A HEPv3 listener on UDP and TCP (the same port), polled like the other
 /// sources: datagrams and stream frames are decoded, filtered by capture id
@@ -18,6 +18,8 @@ public final class HEPListener: SourceFollower {
     public private(set) var undecodable = 0
     public private(set) var filtered = 0
     private var intake: MessageIntake
+    /// Records the journal's replay closed, handed on with the first poll.
+    private var restored: [CallRecord] = []
     private let udp: Int32
     private let tcp: Int32
     private var streams: [Int32: [UInt8]] = [:]
@@ -30,7 +32,7 @@ public final class HEPListener: SourceFollower {
 
     public init(source: AgentConfig.TextSource, profiles: [SIPProfile], settings: CorrelationSettings = .init()) throws {
         self.source = source
-        self.intake = MessageIntake(settings: settings, profiles: profiles)
+        self.intake = MessageIntake(settings: settings, profiles: profiles, journaling: true)
         guard let listen = source.listen, let (host, port) = Self.hostPort(listen) else {
             throw Failure(description: "source \(source.name): listen must be IPv4:PORT")
         }
@@ -80,9 +82,15 @@ public final class HEPListener: SourceFollower {
     }
 
     public func takeEvents() -> [CallTracker.AnsweredCall] { intake.takeEvents() }
+    public func takeJournal() -> JournalUpdate? { intake.takeJournal() }
+
+    public func restore(journal: [(seq: Int64, message: CapturedMessage)]) {
+        intake.replay(journal, now: .now(), into: &restored)
+    }
 
     public func poll(now: Timestamp) -> (records: [CallRecord], checkpoints: [Checkpoint]) {
-        var records: [CallRecord] = []
+        var records = restored
+        restored.removeAll()
         var any = false
         moreWaiting = false
         var buffer = [UInt8](repeating: 0, count: 65_536)

@@ -1,9 +1,10 @@
 public import CallCorrelation
 public import MeteringCore
-internal import SIPCapture
+public import SIPCapture
 
 /// Live capture on an interface with a BPF filter (libpcap), polled without
-/// blocking. Like HEP, a live source cannot be replayed: no checkpoints.
+/// blocking. Like HEP, a live source cannot be read again: the messages of
+/// its open calls are kept in the spool's journal instead of checkpoints.
 public final class LiveCaptureFollower: SourceFollower {
     public let source: AgentConfig.TextSource
     public var name: String { source.name }
@@ -12,6 +13,8 @@ public final class LiveCaptureFollower: SourceFollower {
     public var bytesRead: Int64 { 0 }
     public private(set) var moreWaiting = false
     private var intake: MessageIntake
+    /// Records the journal's replay closed, handed on with the first poll.
+    private var restored: [CallRecord] = []
     private let reader: PcapReader
 
     public struct Failure: Error, CustomStringConvertible {
@@ -20,7 +23,7 @@ public final class LiveCaptureFollower: SourceFollower {
 
     public init(source: AgentConfig.TextSource, profiles: [SIPProfile], settings: CorrelationSettings = .init()) throws {
         self.source = source
-        self.intake = MessageIntake(settings: settings, profiles: profiles)
+        self.intake = MessageIntake(settings: settings, profiles: profiles, journaling: true)
         do {
             reader = try PcapReader(interface: source.interface ?? "any", filter: source.filter ?? "")
         } catch {
@@ -30,9 +33,15 @@ public final class LiveCaptureFollower: SourceFollower {
     }
 
     public func takeEvents() -> [CallTracker.AnsweredCall] { intake.takeEvents() }
+    public func takeJournal() -> JournalUpdate? { intake.takeJournal() }
+
+    public func restore(journal: [(seq: Int64, message: CapturedMessage)]) {
+        intake.replay(journal, now: .now(), into: &restored)
+    }
 
     public func poll(now: Timestamp) -> (records: [CallRecord], checkpoints: [Checkpoint]) {
-        var records: [CallRecord] = []
+        var records = restored
+        restored.removeAll()
         var count = 0
         while count < 50_000, let captured = try? reader.next() {
             _ = intake.take(captured, now: now, into: &records)

@@ -1,6 +1,6 @@
 public import CallCorrelation
 public import MeteringCore
-internal import SIPCapture
+public import SIPCapture
 internal import SIPParsing
 
 /// A live source's correlation: captured messages are parsed and
@@ -19,9 +19,15 @@ struct MessageIntake {
     private var reported: Set<String> = []
     /// Call-IDs with a 2xx to an INVITE not yet seen answered by the tracker.
     private var answeredCallIDs: Set<String> = []
+    /// A network source keeps each message it correlates in the spool's
+    /// journal until no open call needs it (see `JournalUpdate`).
+    private var journaling: Bool
+    private var journalSeq: Int64 = 0
+    private var journalAppend: [(seq: Int64, message: CapturedMessage)] = []
 
-    init(settings: CorrelationSettings, profiles: [SIPProfile]) {
+    init(settings: CorrelationSettings, profiles: [SIPProfile], journaling: Bool = false) {
         self.settings = settings
+        self.journaling = journaling
         self.correlator = Correlator(settings: settings, profiles: profiles)
         SIPParser.initialize()
     }
@@ -37,6 +43,10 @@ struct MessageIntake {
                 leg: ParsePipeline.legKey(captured.source, captured.destination))
             sequence += 1
             messages += 1
+            if journaling {
+                journalSeq += 1
+                journalAppend.append((journalSeq, captured))
+            }
             let before = records.count
             correlator.add(observed, into: &records)
             lastMessage = (captured.time, now)
@@ -85,6 +95,27 @@ struct MessageIntake {
         for r in released { reported.remove(r.id) }
     }
 
+    /// What to add to and keep in the journal since the last call; nil for
+    /// a source that keeps none.
+    mutating func takeJournal() -> JournalUpdate? {
+        guard journaling else { return nil }
+        defer { journalAppend.removeAll() }
+        return JournalUpdate(append: journalAppend, keepFrom: resumeThreshold())
+    }
+
+    /// Rebuilds the calls that were open when the agent stopped, from the
+    /// journal; records they close come out again with their own ids (the
+    /// spool and the collector drop those already seen).
+    mutating func replay(_ journal: [(seq: Int64, message: CapturedMessage)], now: Timestamp, into records: inout [CallRecord]) {
+        let wasJournaling = journaling
+        journaling = false
+        for (seq, message) in journal {
+            _ = take(message, now: now, into: &records)
+            journalSeq = max(journalSeq, seq)
+        }
+        journaling = wasJournaling
+    }
+
     /// Messages from this time on still matter (see `Correlator.pendingSince`),
     /// with the reorder window's margin.
     mutating func resumeThreshold() -> Timestamp? {
@@ -103,4 +134,14 @@ public protocol SourceFollower: AnyObject {
     func poll(now: Timestamp) -> (records: [CallRecord], checkpoints: [Checkpoint])
     /// Calls answered since the last call (live call events).
     func takeEvents() -> [CallTracker.AnsweredCall]
+    /// The journal change to commit with the last poll's records (network
+    /// sources only).
+    func takeJournal() -> JournalUpdate?
+    /// Replays a network source's journal at start.
+    func restore(journal: [(seq: Int64, message: CapturedMessage)])
+}
+
+extension SourceFollower {
+    public func takeJournal() -> JournalUpdate? { nil }
+    public func restore(journal: [(seq: Int64, message: CapturedMessage)]) {}
 }

@@ -70,14 +70,19 @@ public final class Spool: Sendable {
                     ) WITHOUT ROWID;
                     """)
         }
+        Self.registerJournal(&m)
         try m.migrate(writer)
     }
 
     /// Stores `records` (ids already spooled are skipped) and replaces the
-    /// source's checkpoints, in one transaction. Returns how many were new.
+    /// source's checkpoints (or updates its journal), in one transaction.
+    /// Returns how many records were new.
     @discardableResult
-    public func commit(source: String, records: [CallRecord], checkpoints: [Checkpoint], now: Timestamp) throws -> Int {
+    public func commit(
+        source: String, records: [CallRecord], checkpoints: [Checkpoint], journal: JournalUpdate? = nil, now: Timestamp
+    ) throws -> Int {
         try writer.write { db in
+            if let journal { try apply(journal, source: source, in: db) }
             var added = 0
             let insert = try db.cachedStatement(
                 sql: "INSERT INTO record (id, body, spooled_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")

@@ -85,10 +85,26 @@ public final class TextFollower: SourceFollower {
         discover(now: now)
         moreWaiting = false
         var records: [CallRecord] = []
+        // Older files first (rotated away, then by last write): they hold the
+        // older messages. A file with more to read than one poll takes stops
+        // the round, so a newer file is never read ahead of it.
+        var arrived: [(file: Tracked, message: CapturedMessage)] = []
+        let order = files.values.map { (file: $0, modified: modificationTime($0.fd)) }
+            .sorted { ($0.file.gone ? 0 : 1, $0.modified, $0.file.path) < ($1.file.gone ? 0 : 1, $1.modified, $1.file.path) }
+        for (file, _) in order {
+            if read(file, now: now), let reader = file.reader {
+                while let captured = try? reader.next() { arrived.append((file, captured)) }
+            }
+            if moreWaiting { break }
+        }
+        // One order across the files: by time, else as read.
+        let sorted = arrived.enumerated().sorted {
+            ($0.element.message.time, $0.offset) < ($1.element.message.time, $1.offset)
+        }
         var sawMessages = false
-        // Rotated-away files first: they hold the older messages.
-        for file in files.values.sorted(by: { ($0.gone ? 0 : 1, $0.path) < ($1.gone ? 0 : 1, $1.path) }) {
-            if read(file, now: now) { sawMessages = drain(file, now: now, into: &records) || sawMessages }
+        for (_, (file, captured)) in sorted where intake.take(captured, now: now, into: &records) {
+            file.samples.append((captured.time, captured.position))
+            sawMessages = true
         }
         // A rotated-away file is let go once read to its end and none of its
         // messages still matter (its checkpoint would be needed after a crash).
@@ -179,6 +195,12 @@ public final class TextFollower: SourceFollower {
         }
     }
 
+    private func modificationTime(_ fd: Int32) -> Int64 {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return 0 }
+        return Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+    }
+
     private func fileSize(_ fd: Int32) -> Int64 {
         var st = stat()
         return fstat(fd, &st) == 0 ? Int64(st.st_size) : 0
@@ -242,19 +264,6 @@ public final class TextFollower: SourceFollower {
             lineEnd = i
         }
         return 0
-    }
-
-    /// Parses what the reader has and correlates it. True when messages came.
-    private func drain(_ file: Tracked, now: Timestamp, into records: inout [CallRecord]) -> Bool {
-        guard let reader = file.reader else { return false }
-        var any = false
-        while let captured = try? reader.next() {
-            if intake.take(captured, now: now, into: &records) {
-                file.samples.append((captured.time, captured.position))
-                any = true
-            }
-        }
-        return any
     }
 
     /// Per file: replay from the first message that still matters.
