@@ -402,7 +402,8 @@ struct AgentDaemonTests {
         usleep(500_000)
         try send(47...70)
 
-        let expected = try CLI.run("sipmeter-agent", ["parse", "--profiles", "Samples/profiles.yaml", "Samples/traces/basic.pcap"])
+        let expected = try CLI.run(
+            "sipmeter-agent", ["parse", "--profiles", "Samples/profiles.yaml", "Samples/traces/basic.pcap"])
         let records = expected.stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
@@ -413,7 +414,8 @@ struct AgentDaemonTests {
         let calls = (try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["calls"]
         let collected = (calls as? [[String: Any]] ?? []).map { ($0["id"] as? String ?? "", $0["duration_ms"] as? Int ?? -1) }
         let wanted = records.map { ($0["id"] as? String ?? "", $0["duration_ms"] as? Int ?? -2) }
-        #expect(collected.sorted { $0.0 < $1.0 }.map { "\($0.0) \($0.1)" } == wanted.sorted { $0.0 < $1.0 }.map { "\($0.0) \($0.1)" })
+        #expect(
+            collected.sorted { $0.0 < $1.0 }.map { "\($0.0) \($0.1)" } == wanted.sorted { $0.0 < $1.0 }.map { "\($0.0) \($0.1)" })
         // Every call ended: nothing is left in the journal.
         for _ in 0..<50 where try journal().contains("journal of hep") { usleep(100_000) }
         #expect(!(try journal().contains("journal of hep")))

@@ -86,7 +86,8 @@ public struct AgentConfig: Sendable {
         let reader = ConfigReader(path: path)
         guard let top = root?.mapping else { throw reader.fail(root, "expected a mapping of settings") }
         try reader.only(
-            top, [
+            top,
+            [
                 "agent", "collector", "profiles", "sources", "spool", "metrics", "poll_interval_ms", "idle_flush_ms",
                 "reorder_window_ms",
             ],

@@ -42,7 +42,8 @@ public final class SourcesService: Service, Sendable {
                         source: source, profiles: config.profiles, settings: settings, checkpoints: checkpoints,
                         idleFlushMs: config.idleFlushMs))
             case .pcapDirectory:
-                followers.append(PcapDirectoryFollower(
+                followers.append(
+                    PcapDirectoryFollower(
                         source: source, profiles: config.profiles, settings: settings, checkpoints: checkpoints))
             case .hep:
                 followers.append(try HEPListener(source: source, profiles: config.profiles, settings: settings))
