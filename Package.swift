@@ -74,10 +74,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "RatingEngine", dependencies: ["MeteringCore"], swiftSettings: strict),
+        .target(name: "CreditLedger", dependencies: ["MeteringCore", "RatingEngine"], swiftSettings: strict),
         .target(
             name: "MeteringStore",
             dependencies: [
-                "MeteringCore", "RatingEngine",
+                "MeteringCore", "RatingEngine", "CreditLedger",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -88,7 +89,9 @@ let package = Package(
         .target(
             name: "MeteringCollector",
             dependencies: [
-                "MeteringCore", "RatingEngine", "MeteringStore",
+                "MeteringCore", "RatingEngine", "MeteringStore", "CreditLedger",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -154,9 +157,12 @@ let package = Package(
         .testTarget(name: "AgentCLITests", dependencies: ["sipmeter-agent"], swiftSettings: strict),
         .testTarget(name: "RatingEngineTests", dependencies: ["RatingEngine", "MeteringCore"], swiftSettings: strict),
         .testTarget(
+            name: "CreditLedgerTests", dependencies: ["CreditLedger", "RatingEngine", "MeteringCore"], swiftSettings: strict),
+        .testTarget(
             name: "CollectorTests",
             dependencies: [
-                "MeteringCollector", "MeteringStore", "RatingEngine", "MeteringCore", "sipmeter-collector", "sipmeterctl",
+                "MeteringCollector", "MeteringStore", "RatingEngine", "MeteringCore", "CreditLedger", "sipmeter-collector",
+                "sipmeterctl",
                 "sipmeter-agent", "SIPCapture",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
