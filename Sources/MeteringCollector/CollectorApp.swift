@@ -12,6 +12,9 @@ public struct Collector: Sendable {
     public let metrics: CollectorMetrics
     /// Injected clock: tests pass a fixed one.
     public let clock: @Sendable () -> Timestamp
+    public let authorizer: Authorizer
+    /// Groups whose money moved since alerts were last evaluated.
+    let dirty = GroupSet()
 
     public init(
         store: any CollectorStore, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
@@ -20,6 +23,7 @@ public struct Collector: Sendable {
         self.store = store
         self.metrics = CollectorMetrics(registry: registry)
         self.clock = clock
+        self.authorizer = Authorizer(store: store, decks: decks)
     }
 
     /// Every path and its methods, for `405 Method Not Allowed` with an
@@ -31,7 +35,11 @@ public struct Collector: Sendable {
         ("/v1/rate-decks", ["GET"]), ("/v1/rate-decks/:name", ["PUT"]), ("/v1/bundles", ["GET"]),
         ("/v1/agents", ["GET", "POST"]), ("/v1/purchases", ["GET", "POST"]), ("/v1/allocations", ["GET", "POST"]),
         ("/v1/records", ["POST"]), ("/v1/balances", ["GET"]), ("/v1/calls", ["GET"]),
-        ("/v1/call-events", ["POST"]), ("/v1/active-calls", ["GET"]),
+        ("/v1/call-events", ["POST"]), ("/v1/active-calls", ["GET"]), ("/v1/authorize", ["POST"]),
+        ("/v1/limits", ["GET"]), ("/v1/limits/members/:name", ["PUT"]), ("/v1/limits/profiles/:name", ["PUT"]),
+        ("/v1/auto-recharge", ["GET"]), ("/v1/auto-recharge/members/:name", ["PUT"]),
+        ("/v1/auto-recharge/profiles/:name", ["PUT"]), ("/v1/alert-rules", ["GET", "PUT"]), ("/v1/webhook", ["GET", "PUT"]),
+        ("/v1/alerts", ["GET"]),
     ]
 
     /// All routes. Everything under `/v1` needs a bearer token.
@@ -58,6 +66,7 @@ public struct Collector: Sendable {
         addRecordRoutes(to: v1)
         addQueryRoutes(to: v1)
         addCallEventRoutes(to: v1)
+        addEnforcementRoutes(to: v1)
         return router
     }
 

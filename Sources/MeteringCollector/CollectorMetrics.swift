@@ -28,6 +28,21 @@ public struct CollectorMetrics: Sendable {
             ])
     }
 
+    /// Alerts raised, by type.
+    func alertFired(_ type: String) {
+        registry.makeCounter(name: "sipmeter_collector_alerts_total", labels: [("type", type)]).increment()
+    }
+
+    /// Authorizations by result (`allowed` or a deny reason).
+    func authorization(_ result: String) {
+        registry.makeCounter(name: "sipmeter_collector_authorizations_total", labels: [("result", result)]).increment()
+    }
+
+    /// Webhook deliveries by outcome.
+    func webhook(_ outcome: String) {
+        registry.makeCounter(name: "sipmeter_collector_webhook_deliveries_total", labels: [("outcome", outcome)]).increment()
+    }
+
     /// Responses by status class (2xx, 4xx, 5xx).
     func response(status: HTTPResponse.Status) {
         registry.makeCounter(name: "sipmeter_collector_http_responses_total", labels: [("class", "\(status.code / 100)xx")])

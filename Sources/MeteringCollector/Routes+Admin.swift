@@ -97,6 +97,7 @@ extension Collector {
             }
             let purchase = try await store.recordPurchase(
                 group: admin.groupID, amount: amount, reference: body.reference ?? "", now: clock())
+            dirty.insert(admin.groupID)
             return try json(PurchaseJSON(purchase), status: .created)
         }
         v1.get("purchases") { _, context in
@@ -116,6 +117,7 @@ extension Collector {
             default: throw APIError.unprocessable("give exactly one of member or profile")
             }
             let allocation = try await store.allocate(group: admin.groupID, to: target, amount: amount, now: clock())
+            dirty.insert(admin.groupID)
             return try json(AllocationJSON(allocation), status: .created)
         }
         v1.get("allocations") { _, context in

@@ -38,6 +38,9 @@ extension Collector {
                 }
             }
             var result = try await store.ingest(records: records, agent: agent, decks: decks, now: clock())
+            // Final records end the authorizations of their calls.
+            authorizer.release(group: agent.groupID, callIDs: records.map(\.callID))
+            dirty.insert(agent.groupID)
             result.rejected = undecodable + result.rejected
             metrics.recordsAccepted.increment(by: Int64(result.accepted))
             metrics.recordsDuplicate.increment(by: Int64(result.duplicates))

@@ -1,3 +1,4 @@
+public import CreditLedger
 public import MeteringCore
 
 /// Everything the collector keeps, by intent. SQLite (`SQLiteStore`) is the
@@ -47,4 +48,26 @@ public protocol CollectorStore: Sendable {
     func activeCalls(group: Int64, now: Timestamp) async throws -> [ActiveCall]
     func balances(group: Int64) async throws -> Balances
     func calls(group: Int64, query: CallQuery) async throws -> (calls: [RatedCallInfo], next: CallCursor?)
+
+    // MARK: Enforcement and alerts
+    /// Moves on with every write that changes what authorization reads.
+    var enforcementVersion: Int { get }
+    func setLimits(group: Int64, target: AllocationTarget, limits: Limits, now: Timestamp) async throws
+    func limits(group: Int64) async throws -> [LimitsInfo]
+    func setAutoRecharge(group: Int64, _ config: AutoRechargeInfo, now: Timestamp) async throws
+    func autoRecharges(group: Int64, now: Timestamp) async throws -> [AutoRechargeInfo]
+    func enforcementSnapshot(group: Int64, now: Timestamp) async throws -> EnforcementSnapshot
+    func rateDeckCSV(id: Int64) async throws -> String
+    /// Replaces the group's alert rules.
+    func setAlertRules(group: Int64, _ rules: [AlertRuleInfo]) async throws
+    func alertRules(group: Int64) async throws -> [AlertRuleInfo]
+    func setWebhook(group: Int64, url: String, secret: String, now: Timestamp) async throws
+    func webhookURL(group: Int64) async throws -> String?
+    /// The newest alerts first.
+    func alerts(group: Int64, limit: Int) async throws -> [AlertInfo]
+    func groupIDs() async throws -> [Int64]
+    /// Auto-recharges, then alert rules, in one transaction; returns the alerts that fired.
+    func evaluateAlerts(group: Int64, live: LiveFigures, now: Timestamp) async throws -> [AlertInfo]
+    func dueWebhooks(now: Timestamp, limit: Int) async throws -> [WebhookDelivery]
+    func webhookAttempted(id: Int64, delivered: Bool, error: String?, retryAt: Timestamp, now: Timestamp) async throws
 }

@@ -187,6 +187,104 @@ enum Migrations {
                     ) WITHOUT ROWID;
                     """)
         }
+        m.registerMigration("v3-enforcement-and-alerts") { db in
+            try db.execute(
+                sql: """
+                    -- Limits of a member or a SIP Profile (issue: enforcement).
+                    CREATE TABLE limits (
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        member_id INTEGER UNIQUE REFERENCES member(id),
+                        profile_id INTEGER UNIQUE REFERENCES profile(id),
+                        overdraft INTEGER NOT NULL DEFAULT 0,
+                        daily_cap INTEGER,
+                        monthly_cap INTEGER,
+                        max_call_seconds INTEGER,
+                        channels INTEGER,
+                        burst_percent INTEGER NOT NULL DEFAULT 0,
+                        burst_window_seconds INTEGER NOT NULL DEFAULT 0,
+                        allowed_prefixes TEXT NOT NULL DEFAULT '',
+                        barred_prefixes TEXT NOT NULL DEFAULT '',
+                        calls_per_second INTEGER,
+                        suspended INTEGER NOT NULL DEFAULT 0,
+                        updated_at INTEGER NOT NULL,
+                        CHECK ((member_id IS NULL) <> (profile_id IS NULL))
+                    );
+                    -- What each profile's calls cost per UTC day (YYYYMMDD), kept
+                    -- at ingest: spend caps and reports read this, not rated_call.
+                    CREATE TABLE spend_daily (
+                        profile_id INTEGER NOT NULL REFERENCES profile(id),
+                        day INTEGER NOT NULL,
+                        calls INTEGER NOT NULL,
+                        seconds INTEGER NOT NULL,
+                        amount INTEGER NOT NULL,
+                        PRIMARY KEY (profile_id, day)
+                    ) WITHOUT ROWID;
+                    INSERT INTO spend_daily (profile_id, day, calls, seconds, amount)
+                        SELECT profile_id, CAST(strftime('%Y%m%d', setup_time / 1000000, 'unixepoch') AS INTEGER),
+                            COUNT(*), SUM(billed_seconds), SUM(COALESCE(price, 0))
+                        FROM rated_call GROUP BY 1, 2;
+                    -- Skype Manager's auto-recharge: below threshold, move amount
+                    -- from the group balance, at most monthly_limit a month.
+                    CREATE TABLE auto_recharge (
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        member_id INTEGER UNIQUE REFERENCES member(id),
+                        profile_id INTEGER UNIQUE REFERENCES profile(id),
+                        amount INTEGER NOT NULL CHECK (amount > 0),
+                        threshold INTEGER NOT NULL,
+                        monthly_limit INTEGER NOT NULL CHECK (monthly_limit > 0),
+                        updated_at INTEGER NOT NULL,
+                        CHECK ((member_id IS NULL) <> (profile_id IS NULL))
+                    );
+                    ALTER TABLE allocation ADD COLUMN auto INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE agent ADD COLUMN last_seen_at INTEGER;
+                    -- Group defaults (no member, no profile) and overrides.
+                    CREATE TABLE alert_rule (
+                        id INTEGER PRIMARY KEY,
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        member_id INTEGER REFERENCES member(id),
+                        profile_id INTEGER REFERENCES profile(id),
+                        type TEXT NOT NULL,
+                        amount INTEGER,
+                        percent INTEGER,
+                        minutes INTEGER
+                    );
+                    -- One row per alert that fired and has not recovered yet.
+                    CREATE TABLE alert_latch (
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        key TEXT NOT NULL,
+                        fired_at INTEGER NOT NULL,
+                        PRIMARY KEY (group_id, key)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE alert (
+                        id INTEGER PRIMARY KEY,
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        type TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE webhook (
+                        group_id INTEGER PRIMARY KEY REFERENCES "group"(id),
+                        url TEXT NOT NULL,
+                        secret TEXT NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    -- Alerts to deliver, written in the transaction that raised
+                    -- them: no alert is lost across a restart.
+                    CREATE TABLE webhook_outbox (
+                        id INTEGER PRIMARY KEY,
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        alert_id INTEGER NOT NULL REFERENCES alert(id),
+                        url TEXT NOT NULL,
+                        body BLOB NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at INTEGER NOT NULL,
+                        delivered_at INTEGER,
+                        last_error TEXT
+                    );
+                    CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at) WHERE delivered_at IS NULL;
+                    """)
+        }
         return m
     }
 }

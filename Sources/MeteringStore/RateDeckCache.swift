@@ -23,4 +23,14 @@ public final class RateDeckCache: Sendable {
         }
         return deck
     }
+
+    /// The deck for `id` at `version` if it was parsed already.
+    public func cached(id: Int64, version: Int) -> RateDeck? {
+        decks.withLock { $0[Key(id: id, version: version)] }
+    }
+
+    /// Parses and keeps `csv` as deck `id` at `version`.
+    public func store(id: Int64, version: Int, csv: String) throws -> RateDeck {
+        try deck(id: id, version: version) { csv }
+    }
 }

@@ -9,6 +9,7 @@ extension SQLiteStore {
             throw StoreError.invalid("only an agent token can send call events")
         }
         let group = agent.groupID
+        defer { changed() }
         return try await writer.write { db in
             var bound: [String: Int64] = [:]
             for row in try Row.fetchAll(
@@ -41,6 +42,7 @@ extension SQLiteStore {
                 accepted += 1
             }
             try db.execute(sql: "DELETE FROM active_call WHERE expires_at <= ?", arguments: [now.microseconds])
+            try db.execute(sql: "UPDATE agent SET last_seen_at = ? WHERE id = ?", arguments: [now.microseconds, agentID])
             return (accepted, rejected)
         }
     }

@@ -17,6 +17,11 @@ extension SQLiteStore {
         var month: Int
     }
 
+    private struct SpendKey: Hashable {
+        var profile: Int64
+        var day: Int
+    }
+
     /// Rates and charges a batch. Batches that arrive while another commits
     /// are committed together (group commit: one fsync for several
     /// requests), each in its own savepoint so one failing batch fails alone.
@@ -26,6 +31,7 @@ extension SQLiteStore {
         guard agent.role == .agent, agent.agentID != nil else {
             throw StoreError.invalid("only an agent token can send call records")
         }
+        defer { changed() }
         return try await ingestQueue.submit(IngestQueue.Job(records: records, agent: agent, now: now)) { jobs in
             try await self.writer.write { db in
                 jobs.map { job in
@@ -58,6 +64,7 @@ extension SQLiteStore {
         var result = IngestResult()
         var bundles: [BundleKey: (original: [BundleAllowance], current: [BundleAllowance])] = [:]
         var deltas: [Int64: Int64] = [:]
+        var spend: [SpendKey: (calls: Int64, seconds: Int64, amount: Int64)] = [:]
         let insertCall = try db.cachedStatement(
             sql: """
                 INSERT INTO rated_call (id, group_id, profile_id, member_id, account_id, agent_id, call_id, direction,
@@ -131,6 +138,10 @@ extension SQLiteStore {
             }
             bundles[key]!.current = allowances
             result.accepted += 1
+            let day = SpendKey(profile: profile.id, day: record.setupTime.dayKey)
+            spend[day, default: (0, 0, 0)].calls += 1
+            spend[day, default: (0, 0, 0)].seconds += charge.billedSeconds
+            spend[day, default: (0, 0, 0)].amount += charge.price?.units ?? 0
             // The final record supersedes the live call event.
             if hasActiveCalls {
                 try db.cachedStatement(sql: "DELETE FROM active_call WHERE group_id = ? AND id = ?")
@@ -160,6 +171,17 @@ extension SQLiteStore {
                 result.exhaustedAccounts += 1
             }
         }
+        let addSpend = try db.cachedStatement(
+            sql: """
+                INSERT INTO spend_daily (profile_id, day, calls, seconds, amount) VALUES (?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT (profile_id, day) DO UPDATE SET calls = calls + ?3, seconds = seconds + ?4, amount = amount + ?5
+                """)
+        for (key, s) in spend {
+            try addSpend.execute(arguments: [key.profile, key.day, s.calls, s.seconds, s.amount])
+        }
+        try db.cachedStatement(sql: "UPDATE agent SET last_seen_at = ? WHERE id = ?").execute(arguments: [
+            now.microseconds, agentID,
+        ])
         for (key, state) in bundles where state.original != state.current {
             for (before, after) in zip(state.original, state.current) where before != after {
                 try db.execute(
@@ -190,7 +212,7 @@ extension SQLiteStore {
         return out
     }
 
-    private static func bundleAllowances(_ db: Database, profile: Int64, month: Int) throws -> [BundleAllowance] {
+    static func bundleAllowances(_ db: Database, profile: Int64, month: Int) throws -> [BundleAllowance] {
         try Row.fetchAll(
             db,
             sql: """

@@ -1,11 +1,20 @@
 public import GRDB
 public import MeteringCore
+internal import Synchronization
 
 /// The embedded default store: one SQLite file in WAL mode through GRDB,
 /// created and migrated on open. `inMemory()` gives the same store for tests.
 public final class SQLiteStore: CollectorStore {
     let writer: any DatabaseWriter
     let ingestQueue = IngestQueue()
+    /// Counts writes that change what pre-call authorization reads.
+    private let changes = Mutex(0)
+
+    /// Moves on with every write to balances, limits, profiles or calls in
+    /// progress: a cached `EnforcementSnapshot` older than this is stale.
+    public var enforcementVersion: Int { changes.withLock { $0 } }
+
+    func changed() { changes.withLock { $0 += 1 } }
 
     /// Opens (creating and migrating) the database at `path`.
     public init(path: String) throws {
@@ -92,6 +101,7 @@ public final class SQLiteStore: CollectorStore {
     /// Runs `body` in a write transaction, mapping SQLite constraint
     /// failures (a name taken) to `StoreError.conflict`.
     func write<T: Sendable>(conflict: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        defer { changed() }
         do {
             return try await writer.write(body)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {

@@ -14,7 +14,7 @@ public struct BundleAllowance: Sendable, Hashable {
 
     /// The bundle with seconds left whose prefix matches `number` longest;
     /// ties go to the lowest id (the bundle allocated first).
-    static func bestMatch(in bundles: [BundleAllowance], number: String) -> Int? {
+    public static func bestMatch(in bundles: [BundleAllowance], number: String) -> Int? {
         var best: (index: Int, length: Int, id: Int64)?
         for (index, bundle) in bundles.enumerated() where bundle.secondsLeft > 0 {
             for prefix in bundle.prefixes where number.hasPrefix(prefix) {

@@ -50,10 +50,23 @@ struct Serve: AsyncParsableCommand {
         let collector = Collector(store: store, registry: PrometheusCollectorRegistry())
         let app = collector.application(host: host, port: port, logger: logger)
         logger.info("collector starting", metadata: ["db": "\(dbPath)", "listen": "\(host):\(port)"])
+        let alerts = AlertLoopService(collector: collector, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: [app, alerts], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("collector stopped")
+    }
+}
+
+/// Alert evaluation, auto-recharge and webhook delivery beside the API.
+struct AlertLoopService: Service {
+    let collector: Collector
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await collector.runAlertLoop(logger: logger) { Task.isCancelled }
+        }
     }
 }
