@@ -9,7 +9,10 @@ struct StoreTests {
     func migrations(_ kind: Fixture.Kind) async throws {
         let f = try await Fixture.make(kind)
         defer { f.removeFiles() }
-        #expect(try f.store.appliedMigrations() == ["v1-groups-members-profiles", "v1-money-and-calls", "v2-active-calls"])
+        #expect(
+            try f.store.appliedMigrations() == [
+                "v1-groups-members-profiles", "v1-money-and-calls", "v2-active-calls", "v3-enforcement-and-alerts",
+            ])
     }
 
     @Test(
