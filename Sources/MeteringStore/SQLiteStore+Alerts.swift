@@ -159,19 +159,7 @@ extension SQLiteStore {
         _ db: Database, group: Int64, live: LiveFigures, failedRecharges: [AllocationTarget], now: Timestamp
     ) throws -> [(AlertObservation, member: Int64?, profile: Int64?)] {
         var out: [(AlertObservation, member: Int64?, profile: Int64?)] = []
-        let day = now.dayKey
-        let month = now.monthKey
-        var spend: [Int64: (today: Money, month: Money)] = [:]
-        for row in try Row.fetchAll(
-            db,
-            sql: """
-                SELECT s.profile_id, SUM(CASE WHEN s.day = ? THEN s.amount ELSE 0 END), SUM(s.amount)
-                FROM spend_daily s JOIN profile p ON p.id = s.profile_id
-                WHERE p.group_id = ? AND s.day >= ? AND s.day < ? GROUP BY s.profile_id
-                """, arguments: [day, group, month * 100, month * 100 + 100])
-        {
-            spend[row[0]] = (Money(units: row[1]), Money(units: row[2]))
-        }
+        let spend = try profileSpend(db, group: group, now: now)
         var limitsByMember: [Int64: Limits] = [:]
         var limitsByProfile: [Int64: Limits] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT * FROM limits WHERE group_id = ?", arguments: [group]) {

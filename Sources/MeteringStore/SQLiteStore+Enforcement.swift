@@ -167,19 +167,8 @@ extension SQLiteStore {
             for row in try Row.fetchAll(db, sql: "SELECT id, balance FROM account WHERE group_id = ?", arguments: [group]) {
                 balances[row[0]] = Money(units: row[1])
             }
-            let day = now.dayKey
             let month = now.monthKey
-            var spent: [Int64: (today: Money, month: Money)] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT s.profile_id, SUM(CASE WHEN s.day = ? THEN s.amount ELSE 0 END), SUM(s.amount)
-                    FROM spend_daily s JOIN profile p ON p.id = s.profile_id
-                    WHERE p.group_id = ? AND s.day >= ? AND s.day < ? GROUP BY s.profile_id
-                    """, arguments: [day, group, month * 100, month * 100 + 100])
-            {
-                spent[row[0]] = (Money(units: row[1]), Money(units: row[2]))
-            }
+            let spent = try Self.profileSpend(db, group: group, now: now)
             var active: [Int64: [String: String]] = [:]
             for row in try Row.fetchAll(
                 db, sql: "SELECT profile_id, call_id, callee FROM active_call WHERE group_id = ? AND expires_at > ?",
@@ -219,6 +208,23 @@ extension SQLiteStore {
                 version: version, loadedAt: now, profiles: profiles, memberLimits: memberLimits, balances: balances,
                 activeCalls: active, agentProfiles: agentProfiles)
         }
+    }
+
+    /// What each profile of the group spent today and this month (UTC), from the daily rollup.
+    static func profileSpend(_ db: Database, group: Int64, now: Timestamp) throws -> [Int64: (today: Money, month: Money)] {
+        let month = now.monthKey
+        var spent: [Int64: (today: Money, month: Money)] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT s.profile_id, SUM(CASE WHEN s.day = ? THEN s.amount ELSE 0 END), SUM(s.amount)
+                FROM spend_daily s JOIN profile p ON p.id = s.profile_id
+                WHERE p.group_id = ? AND s.day >= ? AND s.day < ? GROUP BY s.profile_id
+                """, arguments: [now.dayKey, group, month * 100, month * 100 + 100])
+        {
+            spent[row[0]] = (Money(units: row[1]), Money(units: row[2]))
+        }
+        return spent
     }
 
     /// The canonical CSV of a rate deck (for the deck cache).
