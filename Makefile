@@ -4,7 +4,7 @@ DEB_PACKAGES := libosip2-dev libpcap-dev libsqlite3-dev zlib1g-dev sip-tester ts
 SAMPLES := Samples/traces
 AGENT_DEBUG := .build/debug/sipmeter-agent
 
-.PHONY: deps build release test lint format demo bench bench-collector bench-agent fuzz traces clean
+.PHONY: deps build release test lint format demo bench bench-collector bench-agent bench-authorize fuzz traces clean
 
 # Installs the Debian packages the project needs, only when missing.
 deps:
@@ -69,6 +69,12 @@ bench-agent: deps
 	$(SWIFT) build -c release --product sipmeterctl
 	bash Benchmarks/agent-follow.sh
 	bash Benchmarks/agent-latency.sh
+
+# POST /v1/authorize under wrk beside a trivial route of the same server.
+bench-authorize: deps
+	$(SWIFT) build -c release --product sipmeter-collector
+	$(SWIFT) build -c release --product sipmeterctl
+	bash Benchmarks/authorize.sh
 
 fuzz: deps
 	bash Fuzz/build.sh && bash Fuzz/run.sh 600
