@@ -32,6 +32,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "COSIP", path: "Sources/COSIP"),
         .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
+        .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .target(
             name: "CSIPSupport",
             dependencies: ["COSIP"],
@@ -74,6 +75,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "RatingEngine", dependencies: ["MeteringCore"], swiftSettings: strict),
+        .target(name: "MeteringReports", dependencies: ["MeteringCore", "MeteringStore", "CCairo"], swiftSettings: strict),
         .target(name: "CreditLedger", dependencies: ["MeteringCore", "RatingEngine"], swiftSettings: strict),
         .target(
             name: "MeteringStore",
@@ -89,7 +91,7 @@ let package = Package(
         .target(
             name: "MeteringCollector",
             dependencies: [
-                "MeteringCore", "RatingEngine", "MeteringStore", "CreditLedger",
+                "MeteringCore", "RatingEngine", "MeteringStore", "CreditLedger", "MeteringReports",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -156,6 +158,7 @@ let package = Package(
         ),
         .testTarget(name: "AgentCLITests", dependencies: ["sipmeter-agent"], swiftSettings: strict),
         .testTarget(name: "RatingEngineTests", dependencies: ["RatingEngine", "MeteringCore"], swiftSettings: strict),
+        .testTarget(name: "MeteringReportsTests", dependencies: ["MeteringReports", "MeteringCore"], swiftSettings: strict),
         .testTarget(
             name: "CreditLedgerTests", dependencies: ["CreditLedger", "RatingEngine", "MeteringCore"], swiftSettings: strict),
         .testTarget(

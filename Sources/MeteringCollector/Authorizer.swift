@@ -11,23 +11,18 @@ internal import Synchronization
 /// they expire). A restart forgets those reservations: calls authorized
 /// before it are charged when their record comes, as any other call.
 public final class Authorizer: Sendable {
-    struct Reservation: Sendable {
-        var profileID: Int64
-        var memberID: Int64
-        var account: Int64
-        var exposure: Money
-        var ratePerMinute: Rate
-        var day: Int
-        var month: Int
-        var expiresAt: Timestamp
-    }
+    typealias Reservation = ReservationBook.Reservation
 
     struct GroupState: Sendable {
         var snapshot: EnforcementSnapshot?
-        var reservations: [String: Reservation] = [:]
+        /// What every decision derives from the snapshot, computed once per snapshot.
+        var index = SnapshotIndex()
+        var book = ReservationBook()
+        /// Calls reported by agents (snapshot) that no reservation covers, per profile.
+        var reportedOnly: [Int64: Int] = [:]
         /// Grant times in the last second, per profile and per member.
-        var profileGrants: [Int64: [Timestamp]] = [:]
-        var memberGrants: [Int64: [Timestamp]] = [:]
+        var profileGrants: [Int64: GrantWindow] = [:]
+        var memberGrants: [Int64: GrantWindow] = [:]
         var profileBurstingSince: [Int64: Timestamp] = [:]
         var memberBurstingSince: [Int64: Timestamp] = [:]
     }
@@ -80,9 +75,17 @@ public final class Authorizer: Sendable {
         let deck = try await deck(id: profile.deckID, version: profile.deckVersion)
         let memberLimits = snapshot.memberLimits[profile.memberID] ?? Limits()
         return state.withLock { groups in
-            var g = groups[group] ?? GroupState()
+            // Moved out and back so the book is uniquely referenced (no copy on write).
+            var g = groups.removeValue(forKey: group) ?? GroupState()
             defer { groups[group] = g }
+            Self.adopt(&g, snapshot)
             Self.expire(&g, now: now)
+            let day = now.dayKey
+            let month = now.monthKey
+            // A Call-ID asked again (a retransmitted INVITE) is weighed without its own reservation.
+            let own = g.book[request.callID]
+            func ownShare(_ match: (Reservation) -> Bool) -> Money { own.map { match($0) ? $0.exposure : .zero } ?? .zero }
+            let memberProfiles = g.index.memberProfiles[profile.memberID] ?? [profile.id]
             var c = AuthorizationContext()
             c.now = now
             c.deck = deck
@@ -90,47 +93,46 @@ public final class Authorizer: Sendable {
             c.memberLimits = memberLimits
             c.balance = snapshot.balances[profile.account] ?? .zero
             c.overdraft = profile.overdraft
-            let day = now.dayKey
-            let month = now.monthKey
-            let others = g.reservations.filter { $0.key != request.callID }.map(\.value)
-            let memberProfiles = snapshot.profiles.values.filter { $0.memberID == profile.memberID }
-            c.reservedOnAccount = others.filter { $0.account == profile.account }.reduce(.zero) { $0 + $1.exposure }
-            let reservedToday = { (match: (Reservation) -> Bool) in
-                others.filter { match($0) && $0.day == day }.reduce(Money.zero) { $0 + $1.exposure }
-            }
-            let reservedMonth = { (match: (Reservation) -> Bool) in
-                others.filter { match($0) && $0.month == month }.reduce(Money.zero) { $0 + $1.exposure }
-            }
-            c.profileSpentToday = profile.spentToday + reservedToday { $0.profileID == profile.id }
-            c.profileSpentMonth = profile.spentMonth + reservedMonth { $0.profileID == profile.id }
+            c.reservedOnAccount = (g.book.onAccount[profile.account] ?? .zero) - ownShare { $0.account == profile.account }
+            let pDay = ReservationBook.PeriodKey(id: profile.id, period: day)
+            let pMonth = ReservationBook.PeriodKey(id: profile.id, period: month)
+            let mDay = ReservationBook.PeriodKey(id: profile.memberID, period: day)
+            let mMonth = ReservationBook.PeriodKey(id: profile.memberID, period: month)
+            c.profileSpentToday =
+                profile.spentToday + (g.book.profileDay[pDay] ?? .zero) - ownShare { $0.profileID == profile.id && $0.day == day }
+            c.profileSpentMonth =
+                profile.spentMonth + (g.book.profileMonth[pMonth] ?? .zero)
+                - ownShare { $0.profileID == profile.id && $0.month == month }
             c.memberSpentToday =
-                memberProfiles.reduce(.zero) { $0 + $1.spentToday } + reservedToday { $0.memberID == profile.memberID }
+                (g.index.memberSpentToday[profile.memberID] ?? .zero) + (g.book.memberDay[mDay] ?? .zero)
+                - ownShare { $0.memberID == profile.memberID && $0.day == day }
             c.memberSpentMonth =
-                memberProfiles.reduce(.zero) { $0 + $1.spentMonth } + reservedMonth { $0.memberID == profile.memberID }
-            c.profileChannelsInUse = Self.inUse(g, snapshot, profiles: [profile.id], excluding: request.callID)
-            c.memberChannelsInUse = Self.inUse(g, snapshot, profiles: Set(memberProfiles.map(\.id)), excluding: request.callID)
+                (g.index.memberSpentMonth[profile.memberID] ?? .zero) + (g.book.memberMonth[mMonth] ?? .zero)
+                - ownShare { $0.memberID == profile.memberID && $0.month == month }
+            c.profileChannelsInUse = Self.inUse(g, profiles: [profile.id], excluding: request.callID)
+            c.memberChannelsInUse = Self.inUse(g, profiles: memberProfiles, excluding: request.callID)
             c.profileBurstingSince = g.profileBurstingSince[profile.id]
             c.memberBurstingSince = g.memberBurstingSince[profile.memberID]
             let second = now.adding(microseconds: -1_000_000)
-            g.profileGrants[profile.id]?.removeAll { $0 <= second }
-            g.memberGrants[profile.memberID]?.removeAll { $0 <= second }
-            c.profileCallsLastSecond = g.profileGrants[profile.id]?.count ?? 0
-            c.memberCallsLastSecond = g.memberGrants[profile.memberID]?.count ?? 0
+            c.profileCallsLastSecond = g.profileGrants[profile.id]?.count(after: second) ?? 0
+            c.memberCallsLastSecond = g.memberGrants[profile.memberID]?.count(after: second) ?? 0
             let number = PhoneNumber.normalise(request.callee)
             if let index = BundleAllowance.bestMatch(in: profile.bundles, number: number) {
                 c.bundleSecondsLeft = profile.bundles[index].secondsLeft
             }
             let decision = Authorization.decide(callee: request.callee, c)
             guard decision.allow, let entry = decision.entry else { return decision }
-            if g.reservations[request.callID] == nil {
-                g.profileGrants[profile.id, default: []].append(now)
-                g.memberGrants[profile.memberID, default: []].append(now)
+            if own == nil {
+                g.profileGrants[profile.id, default: GrantWindow()].append(now)
+                g.memberGrants[profile.memberID, default: GrantWindow()].append(now)
             }
-            g.reservations[request.callID] = Reservation(
-                profileID: profile.id, memberID: profile.memberID, account: profile.account, exposure: decision.exposure,
-                ratePerMinute: entry.ratePerMinute, day: day, month: month,
-                expiresAt: now.adding(seconds: decision.maxDurationSeconds + Self.reservationMargin))
-            Self.updateBursting(&g, snapshot, profile: profile, memberLimits: memberLimits, now: now)
+            Self.reserve(
+                &g, callID: request.callID,
+                Reservation(
+                    profileID: profile.id, memberID: profile.memberID, account: profile.account, exposure: decision.exposure,
+                    ratePerMinute: entry.ratePerMinute, day: day, month: month,
+                    expiresAt: now.adding(seconds: decision.maxDurationSeconds + Self.reservationMargin)))
+            Self.updateBursting(&g, profile: profile, memberProfiles: memberProfiles, memberLimits: memberLimits, now: now)
             return decision
         }
     }
@@ -138,8 +140,8 @@ public final class Authorizer: Sendable {
     /// Calls whose final record arrived: their reservations end.
     public func release(group: Int64, callIDs: [String]) {
         state.withLock { groups in
-            guard var g = groups[group], !g.reservations.isEmpty else { return }
-            for id in callIDs { g.reservations[id] = nil }
+            guard groups[group].map({ !$0.book.isEmpty }) ?? false, var g = groups.removeValue(forKey: group) else { return }
+            for id in callIDs { Self.unreserve(&g, callID: id) }
             groups[group] = g
         }
     }
@@ -153,13 +155,16 @@ public final class Authorizer: Sendable {
             decks[p.id] = try? await deck(id: p.deckID, version: p.deckVersion)
         }
         return state.withLock { groups in
-            var g = groups[group] ?? GroupState()
+            var g = groups.removeValue(forKey: group) ?? GroupState()
+            defer { groups[group] = g }
+            Self.adopt(&g, snapshot)
             Self.expire(&g, now: now)
-            groups[group] = g
+            var authorizedBy: [Int64: [String: Reservation]] = [:]
+            for (id, r) in g.book.byCallID { authorizedBy[r.profileID, default: [:]][id] = r }
             var live = LiveFigures()
             for p in snapshot.profiles.values {
                 let reported = snapshot.activeCalls[p.id] ?? [:]
-                let authorized = g.reservations.filter { $0.value.profileID == p.id }
+                let authorized = authorizedBy[p.id] ?? [:]
                 let inUse = Set(reported.keys).union(authorized.keys).count
                 if inUse > 0 { live.channelsInUse[p.id] = inUse }
                 var burn = Money.zero
@@ -177,7 +182,7 @@ public final class Authorizer: Sendable {
 
     /// Calls authorized and not yet finished (for tests and metrics).
     public func reservations(group: Int64) -> [(callID: String, exposure: Money)] {
-        state.withLock { ($0[group]?.reservations ?? [:]).map { ($0.key, $0.value.exposure) } }
+        state.withLock { ($0[group]?.book.byCallID ?? [:]).map { ($0.key, $0.value.exposure) } }
     }
 
     // MARK: - Internals
@@ -191,8 +196,8 @@ public final class Authorizer: Sendable {
         }
         let fresh = try await store.enforcementSnapshot(group: group, now: now)
         state.withLock { groups in
-            var g = groups[group] ?? GroupState()
-            if g.snapshot.map({ $0.version <= fresh.version }) ?? true { g.snapshot = fresh }
+            var g = groups.removeValue(forKey: group) ?? GroupState()
+            Self.adopt(&g, fresh)
             groups[group] = g
         }
         return fresh
@@ -203,30 +208,57 @@ public final class Authorizer: Sendable {
         return try? decks.store(id: id, version: version, csv: try await store.rateDeckCSV(id: id))
     }
 
-    private static func expire(_ g: inout GroupState, now: Timestamp) {
-        guard g.reservations.contains(where: { $0.value.expiresAt <= now }) else { return }
-        g.reservations = g.reservations.filter { $0.value.expiresAt > now }
+    /// Takes `s` as the group's snapshot when it is newer than the one held,
+    /// and derives what decisions read from it.
+    private static func adopt(_ g: inout GroupState, _ s: EnforcementSnapshot) {
+        if let held = g.snapshot, (held.version, held.loadedAt) >= (s.version, s.loadedAt) { return }
+        g.snapshot = s
+        g.index = SnapshotIndex(s)
+        g.reportedOnly = [:]
+        for (callID, profile) in g.index.reportedProfile where g.book[callID] == nil {
+            g.reportedOnly[profile, default: 0] += 1
+        }
     }
 
-    private static func inUse(_ g: GroupState, _ s: EnforcementSnapshot, profiles: Set<Int64>, excluding callID: String) -> Int {
-        var calls: Set<String> = []
-        for p in profiles { calls.formUnion(s.activeCalls[p]?.keys ?? [:].keys) }
-        for (id, r) in g.reservations where profiles.contains(r.profileID) { calls.insert(id) }
-        calls.remove(callID)
-        return calls.count
+    private static func reserve(_ g: inout GroupState, callID: String, _ r: Reservation) {
+        if g.book[callID] == nil, let p = g.index.reportedProfile[callID] { g.reportedOnly[p, default: 0] -= 1 }
+        g.book.insert(r, callID: callID)
+    }
+
+    private static func unreserve(_ g: inout GroupState, callID: String) {
+        guard g.book.remove(callID) != nil else { return }
+        if let p = g.index.reportedProfile[callID] { g.reportedOnly[p, default: 0] += 1 }
+    }
+
+    private static func expire(_ g: inout GroupState, now: Timestamp) {
+        for callID in g.book.expire(now: now) {
+            if let p = g.index.reportedProfile[callID] { g.reportedOnly[p, default: 0] += 1 }
+        }
+    }
+
+    /// Calls in progress on `profiles`: authorized here, or reported by an
+    /// agent and not authorized here; `callID` itself not counted.
+    private static func inUse(_ g: GroupState, profiles: [Int64], excluding callID: String) -> Int {
+        var n = 0
+        for p in profiles { n += (g.book.profileCalls[p] ?? 0) + (g.reportedOnly[p] ?? 0) }
+        if let r = g.book[callID] {
+            if profiles.contains(r.profileID) { n -= 1 }
+        } else if let p = g.index.reportedProfile[callID], profiles.contains(p) {
+            n -= 1
+        }
+        return n
     }
 
     private static func updateBursting(
-        _ g: inout GroupState, _ s: EnforcementSnapshot, profile: EnforcementSnapshot.Profile, memberLimits: Limits,
+        _ g: inout GroupState, profile: EnforcementSnapshot.Profile, memberProfiles: [Int64], memberLimits: Limits,
         now: Timestamp
     ) {
-        let memberProfiles = Set(s.profiles.values.filter { $0.memberID == profile.memberID }.map(\.id))
-        if let channels = profile.limits.channels, inUse(g, s, profiles: [profile.id], excluding: "") > channels {
+        if let channels = profile.limits.channels, inUse(g, profiles: [profile.id], excluding: "") > channels {
             if g.profileBurstingSince[profile.id] == nil { g.profileBurstingSince[profile.id] = now }
         } else {
             g.profileBurstingSince[profile.id] = nil
         }
-        if let channels = memberLimits.channels, inUse(g, s, profiles: memberProfiles, excluding: "") > channels {
+        if let channels = memberLimits.channels, inUse(g, profiles: memberProfiles, excluding: "") > channels {
             if g.memberBurstingSince[profile.memberID] == nil { g.memberBurstingSince[profile.memberID] = now }
         } else {
             g.memberBurstingSince[profile.memberID] = nil

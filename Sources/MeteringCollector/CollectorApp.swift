@@ -39,7 +39,9 @@ public struct Collector: Sendable {
         ("/v1/limits", ["GET"]), ("/v1/limits/members/:name", ["PUT"]), ("/v1/limits/profiles/:name", ["PUT"]),
         ("/v1/auto-recharge", ["GET"]), ("/v1/auto-recharge/members/:name", ["PUT"]),
         ("/v1/auto-recharge/profiles/:name", ["PUT"]), ("/v1/alert-rules", ["GET", "PUT"]), ("/v1/webhook", ["GET", "PUT"]),
-        ("/v1/alerts", ["GET"]),
+        ("/v1/alerts", ["GET"]), ("/v1/reports/summary", ["GET"]), ("/v1/reports/purchases", ["GET"]),
+        ("/v1/reports/allocations", ["GET"]), ("/v1/reports/usage", ["GET"]), ("/v1/reports/download", ["GET"]),
+        ("/v1/consent", ["GET", "POST"]), ("/v1/access-log", ["GET"]),
     ]
 
     /// All routes. Everything under `/v1` needs a bearer token.
@@ -67,6 +69,7 @@ public struct Collector: Sendable {
         addQueryRoutes(to: v1)
         addCallEventRoutes(to: v1)
         addEnforcementRoutes(to: v1)
+        addReportRoutes(to: v1)
         return router
     }
 

@@ -5,16 +5,25 @@ internal import MeteringStore
 extension Collector {
     /// Balances and rated calls.
     func addQueryRoutes(to v1: RouterGroup<CollectorContext>) {
+        // An admin sees every balance; a member token its own and its profiles'.
         v1.get("balances") { _, context in
-            let admin = try context.requireAdmin()
-            let group = try await store.group(id: admin.groupID)
-            let b = try await store.balances(group: admin.groupID)
+            let principal = try context.requirePrincipal()
+            guard principal.role != .agent else { throw APIError.forbidden("this needs an admin or member token") }
+            let group = try await store.group(id: principal.groupID)
+            var b = try await store.balances(group: principal.groupID)
+            let isAdmin = principal.role == .admin
+            if !isAdmin {
+                let me = try await store.members(group: principal.groupID).first { $0.id == principal.memberID }?.name
+                let mine = Set(try await store.profiles(group: principal.groupID).filter { $0.member == me }.map(\.name))
+                b.members.removeAll { $0.name != me }
+                b.profiles.removeAll { !mine.contains($0.name) }
+            }
             func entries(_ list: [Balances.Entry]) -> [BalancesJSON.Entry] {
                 list.map { .init(name: $0.name, balance: $0.balance.description, exhausted: $0.exhausted) }
             }
             return try json(
                 BalancesJSON(
-                    group: .init(name: group.name, currency: group.currency, balance: b.group.description),
+                    group: .init(name: group.name, currency: group.currency, balance: isAdmin ? b.group.description : nil),
                     members: entries(b.members), profiles: entries(b.profiles)))
         }
         v1.get("calls") { request, context in

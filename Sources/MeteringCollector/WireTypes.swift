@@ -147,7 +147,8 @@ struct BalancesJSON: Encodable {
     struct Group: Encodable {
         var name: String
         var currency: String
-        var balance: String
+        /// Absent for a member token: the group's money is the admin's.
+        var balance: String?
     }
 
     struct Entry: Encodable {
@@ -163,10 +164,12 @@ struct BalancesJSON: Encodable {
 
 struct CallJSON: Encodable {
     var call: RatedCallInfo
+    /// Usage reports mark calls a bundle paid for (price 0).
+    var bundled: Bool? = nil
 
     enum Key: String, CodingKey {
         case id, call_id, profile, member, direction, caller, callee, setup_time, answer_time, duration_ms
-        case billed_seconds, prefix, destination, rate_per_minute, bundle_seconds, price, disposition
+        case billed_seconds, prefix, destination, rate_per_minute, bundle_seconds, price, disposition, bundled
     }
 
     // Explicit nulls: an unrated call shows `"price": null`, not a missing key.
@@ -189,6 +192,7 @@ struct CallJSON: Encodable {
         try c.encode(call.bundleSeconds, forKey: .bundle_seconds)
         try c.encode(call.price?.description, forKey: .price)
         try c.encode(call.disposition, forKey: .disposition)
+        try c.encodeIfPresent(bundled, forKey: .bundled)
     }
 }
 

@@ -70,4 +70,16 @@ public protocol CollectorStore: Sendable {
     func evaluateAlerts(group: Int64, live: LiveFigures, now: Timestamp) async throws -> [AlertInfo]
     func dueWebhooks(now: Timestamp, limit: Int) async throws -> [WebhookDelivery]
     func webhookAttempted(id: Int64, delivered: Bool, error: String?, retryAt: Timestamp, now: Timestamp) async throws
+
+    // MARK: Reports, consent and the access log
+    func summaryReport(group: Int64, month: Int, scope: ReportScope) async throws -> SummaryReport
+    func purchasesReport(group: Int64, month: Int) async throws -> PurchasesReport
+    func allocationsReport(group: Int64, month: Int, scope: ReportScope) async throws -> AllocationsReport
+    func usageReport(group: Int64, query: UsageQuery) async throws -> UsageReport
+    /// Whose call detail a Usage report of `member` or `profile` shows, and their consent.
+    func detailSubject(group: Int64, member: String?, profile: String?) async throws -> DetailSubject
+    func recordConsent(group: Int64, memberID: Int64, granted: Bool, now: Timestamp) async throws
+    func consentHistory(group: Int64, memberID: Int64?) async throws -> [ConsentEntry]
+    func logDetailAccess(group: Int64, memberID: Int64, viewer: String, report: String, now: Timestamp) async throws
+    func accessLog(group: Int64, memberID: Int64?, limit: Int) async throws -> [AccessLogEntry]
 }

@@ -285,6 +285,34 @@ enum Migrations {
                     CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at) WHERE delivered_at IS NULL;
                     """)
         }
+        m.registerMigration("v4-reports-and-consent") { db in
+            try db.execute(
+                sql: """
+                    -- Usage reports page through one profile's month (and a
+                    -- member's profiles) without walking the group's calls.
+                    CREATE INDEX rated_call_profile_time ON rated_call (profile_id, setup_time);
+                    -- A personal member's consent to share call detail with the
+                    -- admins: every grant and withdrawal, newest last.
+                    CREATE TABLE consent (
+                        id INTEGER PRIMARY KEY,
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        member_id INTEGER NOT NULL REFERENCES member(id),
+                        granted INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX consent_member ON consent (member_id, id);
+                    -- Every view of a member's call detail, readable by that member.
+                    CREATE TABLE access_log (
+                        id INTEGER PRIMARY KEY,
+                        group_id INTEGER NOT NULL REFERENCES "group"(id),
+                        member_id INTEGER NOT NULL REFERENCES member(id),
+                        viewer TEXT NOT NULL,
+                        report TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX access_log_member ON access_log (member_id, id);
+                    """)
+        }
         return m
     }
 }

@@ -21,7 +21,8 @@ extension SQLiteStore {
 
     public func authenticate(token: String) async throws -> Principal? {
         let hash = Tokens.hash(token)
-        return try await writer.read { db in
+        if let known = tokenCache.withLock({ $0[hash] }) { return known }
+        let principal = try await writer.read { db -> Principal? in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT group_id, role, agent_id, member_id FROM token WHERE hash = ?", arguments: [hash]),
@@ -29,6 +30,13 @@ extension SQLiteStore {
             else { return nil }
             return Principal(groupID: row["group_id"], role: role, agentID: row["agent_id"], memberID: row["member_id"])
         }
+        if let principal {
+            tokenCache.withLock { cache in
+                if cache.count >= Self.tokenCacheLimit { cache.removeAll(keepingCapacity: true) }
+                cache[hash] = principal
+            }
+        }
+        return principal
     }
 
     public func group(id: Int64) async throws -> GroupInfo {

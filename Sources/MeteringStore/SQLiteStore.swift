@@ -16,6 +16,14 @@ public final class SQLiteStore: CollectorStore {
 
     func changed() { changes.withLock { $0 += 1 } }
 
+    /// Token hash → principal, for tokens found valid. A token row is never
+    /// updated or deleted once issued, so a hit is always right; a store
+    /// that ever revokes tokens must clear this in the same write. Unknown
+    /// tokens are not kept (a stream of bad tokens can't grow it), and it is
+    /// emptied when full.
+    let tokenCache = Mutex<[String: Principal]>([:])
+    static let tokenCacheLimit = 10_000
+
     /// Opens (creating and migrating) the database at `path`.
     public init(path: String) throws {
         writer = try DatabasePool(path: path, configuration: Self.configuration)

@@ -1,0 +1,5 @@
+#ifndef SIPMETER_CCAIRO_SHIM_H
+#define SIPMETER_CCAIRO_SHIM_H
+#include <cairo.h>
+#include <cairo-pdf.h>
+#endif
