@@ -65,3 +65,20 @@ ctl calls --month "$MONTH" --profile alice-trunk --all
 echo
 echo "== bundles =="
 ctl bundles --month "$MONTH"
+
+echo
+echo "== Summary report, $MONTH =="
+ctl report summary --month "$MONTH"
+OUT=${DEMO_OUT:-demo-reports}
+mkdir -p "$OUT"
+echo
+echo "== Usage report of alice-trunk, $MONTH (CSV and PDF written to $OUT/) =="
+ctl report usage --profile alice-trunk --month "$MONTH"
+ctl report usage --profile alice-trunk --month "$MONTH" --format csv --out "$OUT/usage-alice-trunk-$MONTH.csv"
+ctl report usage --profile alice-trunk --month "$MONTH" --format pdf --out "$OUT/usage-alice-trunk-$MONTH.pdf"
+echo
+echo "bob has a personal account: his call detail needs his consent first:"
+ctl report usage --profile bob-trunk --month "$MONTH" 2>&1 | tail -1 || true
+echo
+echo "Dashboard: while a collector serves this database, open http://127.0.0.1:$PORT/ and sign in with the admin token"
+echo "(the demo's collector stops now; 'sipmeter-collector serve --db FILE --listen 127.0.0.1:$PORT' serves one)."

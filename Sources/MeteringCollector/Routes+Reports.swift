@@ -35,7 +35,8 @@ extension Collector {
                 let report = try await report(kind, request, principal: principal, format: format)
                 switch format {
                 case .json: return try report.json()
-                case .csv: return file(Array(report.table.csv().utf8), name: "\(report.name).csv", type: "text/csv; charset=utf-8")
+                case .csv:
+                    return file(Array(report.table.csv().utf8), name: "\(report.name).csv", type: "text/csv; charset=utf-8")
                 case .pdf: return file(try pdf(report.table), name: "\(report.name).pdf", type: "application/pdf")
                 }
             }
@@ -135,13 +136,17 @@ extension Collector {
             if principal.role == .member, query.member == nil, query.profile == nil {
                 query.member = try await store.members(group: group).first { $0.id == principal.memberID }?.name
             }
+            guard query.member != nil || query.profile != nil else {
+                throw APIError.badRequest("a Usage report is for one member or one SIP Profile: give member or profile")
+            }
             let subject = try await detailAccess(principal, member: query.member, profile: query.profile)
             if format != .json { query.limit = nil }
             let r = try await store.usageReport(group: group, query: query)
             let mask = q.get("mask") == "true"
             try await store.logDetailAccess(
                 group: group, memberID: subject.memberID, viewer: principal.role == .admin ? "admin" : "member",
-                report: "usage \(monthText) \(query.profile.map { "profile \($0)" } ?? "member \(subject.member)") \(format.rawValue)",
+                report:
+                    "usage \(monthText) \(query.profile.map { "profile \($0)" } ?? "member \(subject.member)") \(format.rawValue)",
                 now: clock())
             let name = "usage-\(query.profile ?? subject.member)-\(monthText)"
             return RenderedReport(name: name, table: ReportTables.usage(r, mask: mask)) { try json(UsageJSON(r, mask: mask)) }
@@ -177,7 +182,9 @@ extension Collector {
         }
         query.limit = 100
         if let text = q.get("limit") {
-            guard let n = Int(text), (1...1000).contains(n) else { throw APIError.badRequest("limit must be a whole number from 1 to 1000") }
+            guard let n = Int(text), (1...1000).contains(n) else {
+                throw APIError.badRequest("limit must be a whole number from 1 to 1000")
+            }
             query.limit = n
         }
         if let text = q.get("cursor") {
@@ -197,7 +204,9 @@ extension Collector {
         if first != 1 || last != lastDay { query.days = first...last }
         if let d = q.get("disposition") {
             let known = ["answered", "busy", "no_answer", "cancelled", "rejected", "redirected", "congestion", "failed"]
-            guard known.contains(d) else { throw APIError.badRequest("disposition must be one of \(known.joined(separator: ", "))") }
+            guard known.contains(d) else {
+                throw APIError.badRequest("disposition must be one of \(known.joined(separator: ", "))")
+            }
             query.disposition = d
         }
         if let d = q.get("direction") {
@@ -212,7 +221,9 @@ extension Collector {
             query.destinationPrefix = digits
         }
         if let text = q.get("min_cost") {
-            guard let m = Money(decimal: text), m >= .zero else { throw APIError.badRequest("min_cost must be an amount like 0.05") }
+            guard let m = Money(decimal: text), m >= .zero else {
+                throw APIError.badRequest("min_cost must be an amount like 0.05")
+            }
             query.minimumCost = m
         }
         return query

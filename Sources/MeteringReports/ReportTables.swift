@@ -26,7 +26,7 @@ public enum ReportTables {
                 rows.append([
                     m.name, p.name, "profile", p.allocated?.description ?? "", p.used.description, p.remaining?.description ?? "",
                     "\(p.calls)", minutes(p.billedSeconds),
-                    p.bundleMinutes > 0 ? "\(minutes(p.bundleSecondsUsed)) / \(p.bundleMinutes)" : "",
+                    p.bundleMinutes > 0 ? "\(minutes(p.bundleSecondsUsed)) / \(p.bundleMinutes):00" : "",
                     p.channels.map(String.init) ?? "",
                 ])
             }
@@ -42,7 +42,7 @@ public enum ReportTables {
                 .init("Member", weight: 1.4), .init("SIP Profile", weight: 1.4), .init("Kind", weight: 0.8),
                 .init("Allocated", alignment: .right), .init("Used", alignment: .right), .init("Remaining", alignment: .right),
                 .init("Calls", alignment: .right, weight: 0.7), .init("Minutes", alignment: .right, weight: 0.8),
-                .init("Bundle min used/of", alignment: .right, weight: 1.2), .init("Channels", alignment: .right, weight: 0.7),
+                .init("Bundle used / of", alignment: .right, weight: 1.2), .init("Channels", alignment: .right, weight: 0.7),
             ],
             rows: rows,
             totals: [
@@ -56,7 +56,7 @@ public enum ReportTables {
             title: "Purchases — \(r.group)", period: period(month: r.month), notes: ["Currency \(r.currency)"],
             columns: [.init("Date"), .init("Time (UTC)"), .init("Reference", weight: 2.5), .init("Amount", alignment: .right)],
             rows: r.purchases.map { [date($0.createdAt), time($0.createdAt), $0.reference, $0.amount.description] },
-            totals: ["Total", "", "\(r.purchases.count) purchases", r.total.description])
+            totals: ["Total", "", r.purchases.count == 1 ? "1 purchase" : "\(r.purchases.count) purchases", r.total.description])
     }
 
     public static func allocations(_ r: AllocationsReport) -> ReportTable {
@@ -66,7 +66,10 @@ public enum ReportTables {
             ]
         }
         rows += r.bundles.map {
-            ["bundle", date($0.createdAt), $0.member, $0.profile, $0.name, "\($0.minutes) min to \($0.prefixes.joined(separator: " "))", ""]
+            [
+                "bundle", date($0.createdAt), $0.member, $0.profile, $0.name,
+                "\($0.minutes) min to \($0.prefixes.joined(separator: " "))", "",
+            ]
         }
         rows += r.channels.map {
             [
@@ -109,7 +112,8 @@ public enum ReportTables {
             ],
             rows: rows,
             totals: [
-                "Total", "", "\(r.totals.calls) calls", "", "", "\(r.totals.billedSeconds)", "", r.totals.cost.description, "", "",
+                "Total", "", "\(r.totals.calls) calls", "", "", "\(r.totals.billedSeconds)", "", r.totals.cost.description, "",
+                "",
             ])
     }
 

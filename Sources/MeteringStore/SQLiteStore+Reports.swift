@@ -98,7 +98,9 @@ extension SQLiteStore {
             let purchases =
                 isGroup
                 ? try Int64.fetchOne(
-                    db, sql: "SELECT COALESCE(SUM(amount), 0) FROM purchase WHERE group_id = ? AND created_at >= ? AND created_at < ?",
+                    db,
+                    sql:
+                        "SELECT COALESCE(SUM(amount), 0) FROM purchase WHERE group_id = ? AND created_at >= ? AND created_at < ?",
                     arguments: [group, from, to]) ?? 0 : 0
             let groupBalance = isGroup ? try Self.balance(db, account: try Self.groupAccount(db, group: group)).units : 0
             return SummaryReport(

@@ -24,7 +24,8 @@ extension SQLiteStore {
             ).map { row -> AllocationsReport.Credit in
                 let amount = Money(units: row[3])
                 let kind: AllocationsReport.Kind = row[4] ? .autoRecharge : amount < .zero ? .takeBack : .allocation
-                return .init(createdAt: Timestamp(microseconds: row[0]), member: row[1], profile: row[2], kind: kind, amount: amount)
+                return .init(
+                    createdAt: Timestamp(microseconds: row[0]), member: row[1], profile: row[2], kind: kind, amount: amount)
             }
             var scoped: StatementArguments = [group]
             var bundleFilter = ""
@@ -94,7 +95,8 @@ extension SQLiteStore {
             if let profile = q.profile {
                 let row = try Row.fetchOne(
                     db,
-                    sql: "SELECT p.id, m.name FROM profile p JOIN member m ON m.id = p.member_id WHERE p.group_id = ? AND p.name = ?",
+                    sql:
+                        "SELECT p.id, m.name FROM profile p JOIN member m ON m.id = p.member_id WHERE p.group_id = ? AND p.name = ?",
                     arguments: [group, profile])
                 guard let row else { throw StoreError.notFound("no SIP Profile named \(profile)") }
                 profileIDs = [row[0]]
@@ -141,7 +143,8 @@ extension SQLiteStore {
             } else {
                 let row = try Row.fetchOne(
                     db,
-                    sql: "SELECT COUNT(*), COALESCE(SUM(billed_seconds), 0), COALESCE(SUM(price), 0) FROM rated_call c WHERE \(filter)",
+                    sql:
+                        "SELECT COUNT(*), COALESCE(SUM(billed_seconds), 0), COALESCE(SUM(price), 0) FROM rated_call c WHERE \(filter)",
                     arguments: args)
                 totals = .init(calls: row?[0] ?? 0, billedSeconds: row?[1] ?? 0, cost: Money(units: row?[2] ?? 0))
             }

@@ -76,6 +76,11 @@ struct Connection: ParsableArguments {
             print(String(decoding: data, as: UTF8.self))
             return
         }
+        try table(data, list: list, columns: columns)
+    }
+
+    /// Prints `list`'s items of the JSON `data` as a table (without its header line when `header` is false).
+    func table(_ data: Data, list: String?, columns: [Column], header: Bool = true) throws {
         let root = try JSONValue.parse(data)
         let items: [JSONValue]
         if let list {
@@ -85,7 +90,8 @@ struct Connection: ParsableArguments {
         }
         var table = TextTable(headers: columns.map(\.title), rightAligned: Set(columns.indices.filter { columns[$0].right }))
         for item in items { table.add(columns.map { item[$0.key]?.text ?? "-" }) }
-        print(table.text, terminator: "")
+        let text = table.text
+        print(header ? text : String(text.drop { $0 != "\n" }.dropFirst()), terminator: "")
     }
 }
 

@@ -9,7 +9,7 @@ struct SIPMeterCtl: AsyncParsableCommand {
         subcommands: [
             Members.self, Profiles.self, Rates.self, Purchase.self, Purchases.self, Allocate.self, TakeBack.self,
             Allocations.self, Bundles.self, Agents.self, Balances.self, Calls.self, ActiveCalls.self, Records.self,
-            LimitsCommand.self, AuthorizeCommand.self, AlertsCommand.self,
+            LimitsCommand.self, AuthorizeCommand.self, AlertsCommand.self, Report.self, Consent.self,
         ]
     )
 }

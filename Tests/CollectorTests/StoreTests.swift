@@ -11,7 +11,8 @@ struct StoreTests {
         defer { f.removeFiles() }
         #expect(
             try f.store.appliedMigrations() == [
-                "v1-groups-members-profiles", "v1-money-and-calls", "v2-active-calls", "v3-enforcement-and-alerts", "v4-reports-and-consent",
+                "v1-groups-members-profiles", "v1-money-and-calls", "v2-active-calls", "v3-enforcement-and-alerts",
+                "v4-reports-and-consent",
             ])
     }
 
