@@ -76,6 +76,8 @@ public protocol CollectorStore: Sendable {
     func purchasesReport(group: Int64, month: Int) async throws -> PurchasesReport
     func allocationsReport(group: Int64, month: Int, scope: ReportScope) async throws -> AllocationsReport
     func usageReport(group: Int64, query: UsageQuery) async throws -> UsageReport
+    /// What each SIP Profile's calls cost on each day of `month` (YYYYMM) that had calls, by profile then day (1–31).
+    func dailySpend(group: Int64, month: Int, scope: ReportScope) async throws -> [(profile: String, day: Int, amount: Money)]
     /// Whose call detail a Usage report of `member` or `profile` shows, and their consent.
     func detailSubject(group: Int64, member: String?, profile: String?) async throws -> DetailSubject
     func recordConsent(group: Int64, memberID: Int64, granted: Bool, now: Timestamp) async throws
