@@ -1,10 +1,10 @@
 # sipmeter — the two commands a newcomer runs: `make demo` and `make test`.
 SWIFT ?= swift
-DEB_PACKAGES := libosip2-dev libpcap-dev libsqlite3-dev zlib1g-dev sip-tester tshark kamailio kamailio-utils-modules kamailio-json-modules sngrep time libcairo2-dev poppler-utils
+DEB_PACKAGES := libosip2-dev libpcap-dev libsqlite3-dev zlib1g-dev sip-tester tshark kamailio kamailio-utils-modules kamailio-json-modules sngrep time libcairo2-dev poppler-utils chromium
 SAMPLES := Samples/traces
 AGENT_DEBUG := .build/debug/sipmeter-agent
 
-.PHONY: deps build release test lint format demo bench bench-collector bench-agent bench-authorize fuzz traces clean
+.PHONY: deps build release test lint format demo bench bench-collector bench-agent bench-authorize bench-reports fuzz traces clean
 
 # Installs the Debian packages the project needs, only when missing.
 deps:
@@ -75,6 +75,13 @@ bench-authorize: deps
 	$(SWIFT) build -c release --product sipmeter-collector
 	$(SWIFT) build -c release --product sipmeterctl
 	bash Benchmarks/authorize.sh
+
+# The monthly reports over 1,000,000 rated calls of one month (see Benchmarks/README.md).
+bench-reports: deps
+	$(SWIFT) build -c release --product sipmeter-collector
+	$(SWIFT) build -c release --product sipmeterctl
+	$(SWIFT) build -c release --product sipmeter-collector-bench
+	bash Benchmarks/reports.sh
 
 fuzz: deps
 	bash Fuzz/build.sh && bash Fuzz/run.sh 600

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null; }
-BIN=.build/release
+BIN=${BIN:-.build/release}
 PORT=${PORT:-18934}
 WORK=$(mktemp -d)
 SERVER=""

@@ -103,12 +103,13 @@ struct Ingest: AsyncParsableCommand {
     @Option var batch = 1_000
     @Option var clients = 4
     @Flag(help: "gzip the bodies, as the agent does.") var gzip = false
+    @Option(help: "Random seed: another seed sends other calls (other ids).") var seed: UInt64 = 1
 
     func run() async throws {
         let token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let names = profiles.split(separator: ",").map(String.init)
         // Build every body before the clock starts: the client must not compete with the server for the 2 cores.
-        var rng = SplitMix64(state: 1)
+        var rng = SplitMix64(state: seed)
         var built: [[UInt8]] = []
         var rawBytes = 0
         let base = Timestamp.now().adding(seconds: -20 * 86_400)
