@@ -30,7 +30,14 @@ public final class Shipper: Sendable {
         if let ca = config.collector.caFile {
             tls.trustRoots = .file(ca)
         }
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        // A refused connection fails at once: the shipper's own backoff and
+        // failover decide when and where to try again. AsyncHTTPClient's
+        // default retries inside the request until its 8 s timeout, so the
+        // agent took about 10 s to notice a collector that came back.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(2)
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     public func shutdown() async {
