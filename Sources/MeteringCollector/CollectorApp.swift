@@ -48,7 +48,7 @@ public struct Collector: Sendable {
     public func router() -> Router<CollectorContext> {
         let router = Router(context: CollectorContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
-        router.add(middleware: ErrorMiddleware(routes: Self.routes))
+        router.add(middleware: ErrorMiddleware(routes: Self.routes + Self.dashboardRoutes))
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/metrics") { _, _ in
             Response(
@@ -63,6 +63,7 @@ public struct Collector: Sendable {
                 status: .ok, headers: [.contentType: "application/yaml"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         }
+        addDashboardRoutes(to: router)
         let v1 = router.group("v1").add(middleware: AuthMiddleware(store: store))
         addAdminRoutes(to: v1)
         addRecordRoutes(to: v1)
