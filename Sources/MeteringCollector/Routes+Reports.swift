@@ -33,12 +33,7 @@ extension Collector {
                 let principal = try context.requirePrincipal()
                 let format = try formatParameter(request, allowed: [.json, .csv, .pdf])
                 let report = try await report(kind, request, principal: principal, format: format)
-                switch format {
-                case .json: return try report.json()
-                case .csv:
-                    return file(Array(report.table.csv().utf8), name: "\(report.name).csv", type: "text/csv; charset=utf-8")
-                case .pdf: return file(try pdf(report.table), name: "\(report.name).pdf", type: "application/pdf")
-                }
+                return format == .json ? try report.json() : try download(report, format: format)
             }
         }
         // Skype Manager's "Download Reports": tick several, choose CSV or PDF, one zip.
@@ -99,9 +94,11 @@ extension Collector {
     }
 
     /// Builds one report for `principal`, enforcing who may read what.
-    func report(_ kind: ReportKind, _ request: Request, principal: Principal, format: ReportFormat) async throws
-        -> RenderedReport
-    {
+    /// `viewedAs` names how call detail was seen, in the access log
+    /// (default: the format).
+    func report(
+        _ kind: ReportKind, _ request: Request, principal: Principal, format: ReportFormat, viewedAs: String? = nil
+    ) async throws -> RenderedReport {
         let q = request.uri.queryParameters
         let month = try monthParameter(request)
         let monthText = ReportTables.monthText(month)
@@ -146,7 +143,7 @@ extension Collector {
             try await store.logDetailAccess(
                 group: group, memberID: subject.memberID, viewer: principal.role == .admin ? "admin" : "member",
                 report:
-                    "usage \(monthText) \(query.profile.map { "profile \($0)" } ?? "member \(subject.member)") \(format.rawValue)",
+                    "usage \(monthText) \(query.profile.map { "profile \($0)" } ?? "member \(subject.member)") \(viewedAs ?? format.rawValue)",
                 now: clock())
             let name = "usage-\(query.profile ?? subject.member)-\(monthText)"
             return RenderedReport(name: name, table: ReportTables.usage(r, mask: mask)) { try json(UsageJSON(r, mask: mask)) }
@@ -237,6 +234,13 @@ extension Collector {
         return f
     }
 
+    /// The CSV or PDF file of a report, as an attachment.
+    func download(_ report: RenderedReport, format: ReportFormat) throws -> Response {
+        format == .pdf
+            ? file(try pdf(report.table), name: "\(report.name).pdf", type: "application/pdf")
+            : file(Array(report.table.csv().utf8), name: "\(report.name).csv", type: "text/csv; charset=utf-8")
+    }
+
     private func pdf(_ table: ReportTable) throws -> [UInt8] {
         do {
             return try PDFRenderer().render(table, creationDate: String(clock().rfc3339.prefix(19)) + "Z")
@@ -248,7 +252,8 @@ extension Collector {
     private func file(_ bytes: [UInt8], name: String, type: String) -> Response {
         Response(
             status: .ok,
-            headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(name)\""],
+            // Reports are private data: no cache on the way keeps them.
+            headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(name)\"", .cacheControl: "no-store"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -222,6 +222,9 @@ extension DashboardTests {
             let bobRows = Page.rows(shown)
             #expect(!shown.contains(#"data-status="403""#))
             #expect(bobRows.count == 3)
+            // bob's access log names the dashboard as where the admin saw his calls.
+            let log = R.object(try await Reports.get(client, "/v1/access-log", bob).body)["access_log"] as? [[String: Any]] ?? []
+            #expect(log.contains { ($0["report"] as? String)?.hasSuffix("member bob dashboard") ?? false })
             #expect(bobRows.last?["Cost"] != nil && bobRows.last?["Cost"] == totalCost(bobJSON))
 
             // bob signed in himself: his Usage without naming him, and his balance as /v1/balances gives it.

@@ -10,7 +10,8 @@ extension Collector {
     func summaryPage(_ viewer: DashboardViewer, _ query: DashboardQuery) async throws -> DashboardContent {
         let month = try monthParameter(query.request())
         let monthText = ReportTables.monthText(month)
-        let report = try await report(.summary, query.request(), principal: viewer.principal, format: .json)
+        let report = try await report(
+            .summary, query.request(), principal: viewer.principal, format: .json, viewedAs: "dashboard")
         let spend = try await store.dailySpend(group: viewer.principal.groupID, month: month, scope: viewer.scope)
         let chart = SpendChart(month: month, currency: viewer.group.currency, points: spend)
         let usage = DashboardQuery(items: [.init(name: "month", value: monthText)])
@@ -36,7 +37,7 @@ extension Collector {
     {
         let month = try monthParameter(query.request())
         let section: DashboardSection = kind == .purchases ? .purchases : .allocations
-        let report = try await report(kind, query.request(), principal: viewer.principal, format: .json)
+        let report = try await report(kind, query.request(), principal: viewer.principal, format: .json, viewedAs: "dashboard")
         let bar = monthBar(section, query, month: month, download: kind)
         return .page(report.table.headingHTML() + bar + report.table.tableHTML())
     }

@@ -101,26 +101,8 @@ extension Collector {
         else {
             throw APIError.notFound("downloads are summary, purchases, allocations or usage, as .csv or .pdf")
         }
-        let report = try await report(kind, query.request(), principal: viewer.principal, format: format)
-        let bytes: [UInt8]
-        let type: String
-        switch format {
-        case .csv: (bytes, type) = (Array(report.table.csv().utf8), "text/csv; charset=utf-8")
-        default:
-            do {
-                // The creation date as `/v1/reports/…?format=pdf` writes it, so the two files are identical.
-                bytes = try PDFRenderer().render(report.table, creationDate: String(clock().rfc3339.prefix(19)) + "Z")
-            } catch {
-                throw APIError(.internalServerError, "the PDF could not be drawn: \(error)")
-            }
-            type = "application/pdf"
-        }
-        return Response(
-            status: .ok,
-            headers: [
-                .contentType: type, .contentDisposition: "attachment; filename=\"\(report.name).\(format.rawValue)\"",
-                .cacheControl: "no-store",
-            ],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        let report = try await report(
+            kind, query.request(), principal: viewer.principal, format: format, viewedAs: "dashboard \(format.rawValue)")
+        return try download(report, format: format)
     }
 }
