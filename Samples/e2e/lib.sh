@@ -5,24 +5,7 @@
 set -euo pipefail
 export LC_ALL=C
 
-# A process started by Foundation's Process (swift test) inherits the test
-# runner's blocked signal mask, and exec keeps it: SIGTERM blocked stops
-# nothing (the agent's clean stop, SIPp, dumpcap). Bash cannot unblock what
-# it inherited, so re-exec the script once through python with every signal
-# unblocked and at its default (as Samples/kamailio/e2e-credit.sh does).
-if [ -z "${E2E_SIGNALS_RESET:-}" ]; then
-  export E2E_SIGNALS_RESET=1
-  exec python3 -c '
-import os, signal, sys
-for s in signal.valid_signals():
-    try:
-        signal.signal(s, signal.SIG_DFL)
-    except (OSError, ValueError):
-        pass
-signal.pthread_sigmask(signal.SIG_SETMASK, [])
-os.execvp("bash", ["bash"] + sys.argv[1:])
-' "$0" "$@"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/reset-signals.sh"
 
 START_NS=$(date +%s%N)
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -50,24 +50,7 @@
 set -euo pipefail
 export LC_ALL=C
 
-# A process started by Foundation's Process (swift test) inherits the test
-# runner's blocked signal mask, and exec keeps it: SIGALRM blocked stops
-# Kamailio's timers (no dialog timeout, no retransmissions) and SIGTERM
-# blocked stops nothing. Bash cannot unblock what it inherited, so re-exec
-# once through python with every signal unblocked and at its default.
-if [ -z "${E2E_SIGNALS_RESET:-}" ]; then
-  export E2E_SIGNALS_RESET=1
-  exec python3 -c '
-import os, signal, sys
-for s in signal.valid_signals():
-    try:
-        signal.signal(s, signal.SIG_DFL)
-    except (OSError, ValueError):
-        pass
-signal.pthread_sigmask(signal.SIG_SETMASK, [])
-os.execvp("bash", ["bash"] + sys.argv[1:])
-' "$0" "$@"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/../e2e/reset-signals.sh"
 
 START_S=$(date +%s.%N)
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
