@@ -1,6 +1,6 @@
 # sipmeter — the two commands a newcomer runs: `make demo` and `make test`.
 SWIFT ?= swift
-DEB_PACKAGES := libosip2-dev libpcap-dev libsqlite3-dev zlib1g-dev sip-tester tshark kamailio kamailio-utils-modules kamailio-json-modules sngrep time libcairo2-dev poppler-utils chromium
+DEB_PACKAGES := libosip2-dev libpcap-dev libsqlite3-dev zlib1g-dev libmimalloc-dev sip-tester tshark kamailio kamailio-utils-modules kamailio-json-modules sngrep time libcairo2-dev poppler-utils chromium
 SAMPLES := Samples/traces
 AGENT_DEBUG := .build/debug/sipmeter-agent
 

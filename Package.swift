@@ -72,7 +72,11 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            // mimalloc (Debian libmimalloc-dev) replaces glibc's malloc for
+            // the whole process, libosip2 included: the pipeline allocates on
+            // one thread and frees on another, where glibc's arenas are slow.
+            linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]
         ),
         .target(name: "RatingEngine", dependencies: ["MeteringCore"], swiftSettings: strict),
         .target(name: "MeteringReports", dependencies: ["MeteringCore", "MeteringStore", "CCairo"], swiftSettings: strict),
@@ -142,7 +146,8 @@ let package = Package(
             name: "sipmeter-bench",
             dependencies: ["MeteringCore", "SIPParsing", "SIPCapture", "CSIPSupport"],
             path: "Benchmarks/sipmeter-bench",
-            swiftSettings: strict
+            swiftSettings: strict,
+            linkerSettings: [.linkedLibrary("mimalloc", .when(platforms: [.linux]))]
         ),
         .testTarget(name: "MeteringCoreTests", dependencies: ["MeteringCore"], swiftSettings: strict),
         .testTarget(name: "SIPParsingTests", dependencies: ["SIPParsing"], swiftSettings: strict),

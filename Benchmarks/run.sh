@@ -43,8 +43,9 @@ make_capture() {
 echo "capture: $CAP ($(stat -c %s "$CAP") bytes, $(capinfos -c -M "$CAP" 2>/dev/null | awk '/Number of packets/ {print $NF}') packets)"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m)"
 
-AGENT=.build/release/sipmeter-agent
-BENCH=.build/release/sipmeter-bench
+BIN=${BIN:-.build/release}
+AGENT=$BIN/sipmeter-agent
+BENCH=$BIN/sipmeter-bench
 for round in 1 2 3; do
   echo "-- round $round"
   /usr/bin/time -f "agent parse: %e s wall, %M KiB peak RSS" "$AGENT" parse "$CAP" > "$DATA/records.jsonl" 2> "$DATA/agent.err" || true

@@ -2,7 +2,9 @@
 #include "sipsupport.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <zlib.h>
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
@@ -39,12 +41,96 @@ static const char *generic_param(osip_list_t *params, const char *name) {
     return NULL;
 }
 
-void *sipm_message_parse(const char *buf, size_t len, sipm_fields *out, int *error) {
+/* Whether a header line (name up to the colon) is one metering reads:
+   Via, From, To, Call-ID, CSeq, P-Asserted-Identity, Session-Expires and
+   Reason, in long or compact form (RFC 3261 §7.3.3, RFC 4028 `x`). */
+static int metering_header(const char *line, size_t n) {
+    size_t k = 0;
+    while (k < n && line[k] != ':' && line[k] != ' ' && line[k] != '\t') { k++; }
+    size_t colon = k;
+    while (colon < n && (line[colon] == ' ' || line[colon] == '\t')) { colon++; }
+    if (colon >= n || line[colon] != ':') { return 1; } /* not a header: let libosip2 judge it */
+    static const char *const names[] = {
+        "via", "v", "from", "f", "to", "t", "call-id", "i", "cseq",
+        "p-asserted-identity", "session-expires", "x", "reason",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strlen(names[i]) == k && strncasecmp(line, names[i], k) == 0) { return 1; }
+    }
+    return 0;
+}
+
+/* Copies the start line and the headers metering reads into `out`
+   (capacity >= len + 3), without the body, and returns the copy's length.
+   Sets the body's length and the Content-Length value (-1 when absent or
+   not a number). Folded continuation lines follow their header. */
+static size_t metering_subset(const char *buf, size_t len, char *out, size_t *body_length, long *content_length) {
+    size_t o = 0, i = 0;
+    int keep = 1, first = 1;
+    *content_length = -1;
+    *body_length = 0;
+    while (i < len) {
+        const char *nl = memchr(buf + i, '\n', len - i);
+        size_t end = nl != NULL ? (size_t)(nl - buf) + 1 : len;
+        size_t text = end - i;
+        while (text > 0 && (buf[i + text - 1] == '\n' || buf[i + text - 1] == '\r')) { text--; }
+        if (text == 0 && !first) {
+            *body_length = len - end;
+            break;
+        }
+        const char *line = buf + i;
+        if (first) {
+            keep = 1;
+        } else if (line[0] != ' ' && line[0] != '\t') {
+            keep = metering_header(line, text);
+            size_t k = 0;
+            while (k < text && line[k] != ':') { k++; }
+            size_t name = k;
+            while (name > 0 && (line[name - 1] == ' ' || line[name - 1] == '\t')) { name--; }
+            if (k < text && ((name == 14 && strncasecmp(line, "content-length", 14) == 0) ||
+                             (name == 1 && (line[0] == 'l' || line[0] == 'L')))) {
+                const char *v = line + k + 1;
+                const char *e = line + text;
+                while (v < e && (*v == ' ' || *v == '\t')) { v++; }
+                while (e > v && (e[-1] == ' ' || e[-1] == '\t')) { e--; }
+                long value = 0;
+                int ok = v < e && e - v <= 12;
+                for (const char *c = v; ok && c < e; c++) {
+                    if (*c < '0' || *c > '9') { ok = 0; } else { value = value * 10 + (*c - '0'); }
+                }
+                *content_length = ok ? value : -1;
+            }
+        }
+        if (keep) {
+            memcpy(out + o, line, end - i);
+            o += end - i;
+        }
+        first = 0;
+        i = end;
+    }
+    /* End the headers as the lines end (CRLF, or a bare LF in a log). */
+    int crlf = !(o >= 1 && out[o - 1] == '\n' && (o < 2 || out[o - 2] != '\r'));
+    if (o > 0 && out[o - 1] != '\n') { out[o++] = '\r'; out[o++] = '\n'; }
+    if (crlf) { out[o++] = '\r'; }
+    out[o++] = '\n';
+    return o;
+}
+
+void *sipm_message_parse(const char *buf, size_t len, int complete, sipm_fields *out, int *error) {
     memset(out, 0, sizeof(*out));
     osip_message_t *msg = NULL;
     int rc = osip_message_init(&msg);
     if (rc != 0) { *error = rc; return NULL; }
-    rc = osip_message_parse(msg, buf, len);
+    if (complete) {
+        rc = osip_message_parse(msg, buf, len);
+    } else {
+        char stack[4096];
+        char *subset = len + 4 <= sizeof stack ? stack : malloc(len + 4);
+        if (subset == NULL) { *error = OSIP_NOMEM; osip_message_free(msg); return NULL; }
+        size_t n = metering_subset(buf, len, subset, &out->body_length, &out->content_length_value);
+        rc = osip_message_parse(msg, subset, n);
+        if (subset != stack) { free(subset); }
+    }
     if (rc != 0) { *error = rc; osip_message_free(msg); return NULL; }
     *error = 0;
     out->is_request = MSG_IS_REQUEST(msg) ? 1 : 0;
@@ -88,12 +174,17 @@ void *sipm_message_parse(const char *buf, size_t len, sipm_fields *out, int *err
     out->pai = header_value(msg, "p-asserted-identity", NULL);
     out->session_expires = header_value(msg, "session-expires", "x");
     out->reason = header_value(msg, "reason", NULL);
-    if (msg->content_length != NULL) {
-        out->content_length = msg->content_length->value;
-    }
-    osip_body_t *body = (osip_body_t *)osip_list_get(&msg->bodies, 0);
-    if (body != NULL) {
-        out->body_length = body->length;
+    if (complete) {
+        out->content_length_value = -1;
+        if (msg->content_length != NULL && msg->content_length->value != NULL) {
+            char *end = NULL;
+            long value = strtol(msg->content_length->value, &end, 10);
+            if (end != msg->content_length->value && *end == '\0' && value >= 0) { out->content_length_value = value; }
+        }
+        osip_body_t *body = (osip_body_t *)osip_list_get(&msg->bodies, 0);
+        if (body != NULL) {
+            out->body_length = body->length;
+        }
     }
     return msg;
 }

@@ -4,30 +4,29 @@ import SIPParsing
 /// How one call's state moves with each message (RFC 3261 §12, §13, §17).
 /// Pure value-type transitions: the tracker routes messages and keeps time.
 extension CallState {
-    /// Applies an in-dialog request or a response. Returns false when the
-    /// message was a retransmission (nothing changed but the flag).
-    mutating func apply(_ observed: ObservedMessage) -> Bool {
+    /// Applies an in-dialog request or a response (`m` is `observed`'s
+    /// message, passed borrowed so no transition copies it). Returns false
+    /// when the message was a retransmission (nothing changed but the flag).
+    mutating func apply(_ observed: ObservedMessage, _ m: SIPMessage) -> Bool {
         lastActivity = observed.time
         if observed.truncated { flags.insert(.truncated) }
         if observed.timeMissing { flags.insert(.noTimestamp) }
-        let m = observed.message
         switch m.startLine {
         case .request(let method, _, _):
             let key = RequestKey(branch: m.viaBranch ?? m.fromTag ?? "", method: method, cseq: m.cseq)
             guard seenRequests.insert(key).inserted else { return retransmitted() }
-            request(method, observed)
+            request(method, observed, m)
         case .response(let status, _):
             let key = ResponseKey(branch: m.viaBranch ?? "", cseq: m.cseq, method: m.cseqMethod, status: status, toTag: m.toTag)
             guard seenResponses.insert(key).inserted else { return retransmitted() }
-            response(status, observed)
+            response(status, observed, m)
         }
         return true
     }
 
     /// A new INVITE without To-tag from the same caller on this Call-ID.
     /// Returns false when it was a retransmission.
-    mutating func repeatedInvite(_ observed: ObservedMessage) -> Bool {
-        let m = observed.message
+    mutating func repeatedInvite(_ observed: ObservedMessage, _ m: SIPMessage) -> Bool {
         let key = RequestKey(branch: m.viaBranch ?? "", method: .invite, cseq: m.cseq)
         guard seenRequests.insert(key).inserted else { return retransmitted() }
         lastActivity = observed.time
@@ -56,8 +55,7 @@ extension CallState {
         m.viaBranch.map { callerBranches.contains($0) } ?? (m.viaCount <= callerViaCount)
     }
 
-    private mutating func request(_ method: SIPMethod, _ observed: ObservedMessage) {
-        let m = observed.message
+    private mutating func request(_ method: SIPMethod, _ observed: ObservedMessage, _ m: SIPMessage) {
         switch method {
         case .cancel:
             // RFC 3261 §9.1: a CANCEL carries the branch of the INVITE it
@@ -86,11 +84,10 @@ extension CallState {
         }
     }
 
-    private mutating func response(_ status: Int, _ observed: ObservedMessage) {
-        let m = observed.message
+    private mutating func response(_ status: Int, _ observed: ObservedMessage, _ m: SIPMessage) {
         switch m.cseqMethod {
         case .invite where onCallerLeg(m):
-            inviteResponse(status, observed)
+            inviteResponse(status, observed, m)
         case .bye where status >= 200 && endTime != nil:
             if callerLeg == nil || observed.leg == nil || observed.leg == callerLeg { byeCompleted = true }
         case .invite, .update:
@@ -104,8 +101,7 @@ extension CallState {
         }
     }
 
-    private mutating func inviteResponse(_ status: Int, _ observed: ObservedMessage) {
-        let m = observed.message
+    private mutating func inviteResponse(_ status: Int, _ observed: ObservedMessage, _ m: SIPMessage) {
         switch status {
         case 100..<200:
             guard status > 100, answerTime == nil, failure == nil else { return }

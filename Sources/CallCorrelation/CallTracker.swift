@@ -31,6 +31,8 @@ public struct CallTracker {
     /// Open calls live in slots, found by Call-ID, and change in place.
     private var index: [String: Int] = [:]
     private var slots: [CallState?] = []
+    /// Bumped each time a slot is emptied (see `TimedCall`).
+    private var generations: [UInt32] = []
     private var freeSlots: [Int] = []
     private var deadlines = Heap<TimedCall>()
     private var openSetups = Heap<TimedCall>()
@@ -68,16 +70,20 @@ public struct CallTracker {
     /// Handles one message; closed calls are appended to `out`.
     public mutating func handle(_ observed: ObservedMessage, into out: inout [CallRecord]) {
         advance(to: observed.time, into: &out)
-        let m = observed.message
+        route(observed, observed.message, into: &out)
+    }
+
+    /// `m` is `observed`'s message, borrowed: no step copies it.
+    private mutating func route(_ observed: ObservedMessage, _ m: SIPMessage, into out: inout [CallRecord]) {
         if case .request(.invite, _, _) = m.startLine, m.toTag == nil {
-            initialInvite(observed, into: &out)
+            initialInvite(observed, m, into: &out)
             return
         }
         guard let slot = index[m.callID] else {
             if closed[m.callID] != nil { counters.late += 1 } else { counters.unrelated += 1 }
             return
         }
-        if slots[slot]!.apply(observed) {
+        if slots[slot]!.apply(observed, m) {
             schedule(slot)
         } else {
             counters.retransmissions += 1
@@ -89,12 +95,13 @@ public struct CallTracker {
         if time > now { now = time }
         while let next = deadlines.min, next.time <= now {
             deadlines.pop()
-            guard let slot = index[next.callID], slots[slot]!.scheduled == next.time else { continue }
+            let slot = Int(next.slot)
+            guard generations[slot] == next.generation, slots[slot]?.scheduled == next.time else { continue }
             let deadline = slots[slot]!.deadline
             if deadline > now {
                 // The call's bound moved later since this entry was pushed.
                 slots[slot]!.scheduled = deadline
-                deadlines.push(TimedCall(time: deadline, callID: next.callID))
+                deadlines.push(TimedCall(time: deadline, slot: next.slot, generation: next.generation))
                 continue
             }
             out.append(retire(remove(slot), at: deadline, endOfInput: false))
@@ -116,7 +123,10 @@ public struct CallTracker {
             .sorted { $0.setupTime != $1.setupTime ? $0.setupTime < $1.setupTime : $0.callID < $1.callID }
         index.removeAll()
         slots.removeAll()
+        generations.removeAll()
         freeSlots.removeAll()
+        deadlines = Heap()
+        openSetups = Heap()
         for call in remaining {
             let endOfInput = call.deadline > now
             out.append(close(call, at: min(call.deadline, now), endOfInput: endOfInput))
@@ -129,7 +139,7 @@ public struct CallTracker {
     /// The earliest setup time among calls still open, if any.
     public mutating func earliestOpenSetup() -> Timestamp? {
         while let top = openSetups.min {
-            if let slot = index[top.callID], slots[slot]!.setupTime == top.time { return top.time }
+            if generations[Int(top.slot)] == top.generation, slots[Int(top.slot)]?.setupTime == top.time { return top.time }
             openSetups.pop()
         }
         return nil
@@ -137,11 +147,10 @@ public struct CallTracker {
 
     // MARK: - Calls
 
-    private mutating func initialInvite(_ observed: ObservedMessage, into out: inout [CallRecord]) {
-        let m = observed.message
+    private mutating func initialInvite(_ observed: ObservedMessage, _ m: SIPMessage, into out: inout [CallRecord]) {
         if let slot = index[m.callID] {
             if (m.fromTag ?? "") == slots[slot]!.fromTag {
-                if slots[slot]!.repeatedInvite(observed) {
+                if slots[slot]!.repeatedInvite(observed, m) {
                     schedule(slot)
                 } else {
                     counters.retransmissions += 1
@@ -168,8 +177,9 @@ public struct CallTracker {
         if observed.truncated { call.flags.insert(.truncated) }
         if observed.timeMissing { call.flags.insert(.noTimestamp) }
         counters.calls += 1
-        openSetups.push(TimedCall(time: call.setupTime, callID: call.callID))
-        schedule(insert(call))
+        let slot = insert(call)
+        openSetups.push(TimedCall(time: call.setupTime, slot: Int32(slot), generation: generations[slot]))
+        schedule(slot)
     }
 
     private mutating func insert(_ call: CallState) -> Int {
@@ -180,14 +190,15 @@ public struct CallTracker {
         } else {
             slot = slots.count
             slots.append(call)
+            generations.append(0)
         }
         index[call.callID] = slot
         return slot
     }
 
     private mutating func remove(_ slot: Int) -> CallState {
-        let call = slots[slot]!
-        slots[slot] = nil
+        let call = slots[slot].take()!
+        generations[slot] &+= 1
         index[call.callID] = nil
         freeSlots.append(slot)
         return call
@@ -196,7 +207,8 @@ public struct CallTracker {
     /// Closes a call and remembers its Call-ID for a while.
     private mutating func retire(_ call: CallState, at time: Timestamp, endOfInput: Bool) -> CallRecord {
         let until = now.adding(seconds: settings.retransmissionMemory)
-        let highest = call.seenRequests.filter { $0.method == .invite }.map(\.cseq).max() ?? 0
+        var highest: UInt32 = 0
+        for key in call.seenRequests where key.method == .invite { highest = max(highest, key.cseq) }
         closed[call.callID] = Closed(fromTag: call.fromTag, highestInviteCSeq: highest, until: until)
         closedOrder.append((call.callID, until))
         return close(call, at: time, endOfInput: endOfInput)
@@ -209,7 +221,7 @@ public struct CallTracker {
         slots[slot]!.deadline = deadline
         if deadline < slots[slot]!.scheduled {
             slots[slot]!.scheduled = deadline
-            deadlines.push(TimedCall(time: deadline, callID: slots[slot]!.callID))
+            deadlines.push(TimedCall(time: deadline, slot: Int32(slot), generation: generations[slot]))
         }
     }
 }

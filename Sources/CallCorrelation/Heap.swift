@@ -39,10 +39,13 @@ struct Heap<Element: Comparable> {
     }
 }
 
-/// A call's Call-ID keyed by a time (a deadline, a setup time).
+/// A call's slot keyed by a time (a deadline, a setup time). The slot's
+/// generation tells whether the slot still holds the same call: plain
+/// integers, so the heaps never hash or retain a Call-ID.
 struct TimedCall: Comparable {
     var time: Timestamp
-    var callID: String
+    var slot: Int32
+    var generation: UInt32
 
     static func < (a: TimedCall, b: TimedCall) -> Bool { a.time < b.time }
 }

@@ -14,7 +14,8 @@ public struct ObservedMessage: Sendable {
     private var box: Box
 
     public var message: SIPMessage {
-        get { box.message }
+        // Read in place: a reader borrows the boxed message, never copies it.
+        _read { yield box.message }
         set { box = Box(newValue) }
     }
     public var time: Timestamp

@@ -14,7 +14,9 @@ public struct ParseOptions: Sendable {
     public var parserThreads = 2
     public var batchSize = 512
     /// Parse every message with libosip2, also those correlation never
-    /// reads (ACKs, responses to BYE…), so that malformed ones are counted.
+    /// reads (ACKs, responses to BYE…), and each one whole (every header
+    /// and the body, not only the headers metering reads), so that
+    /// malformed ones are counted.
     public var parseAll = false
 
     public init() {}
@@ -89,6 +91,7 @@ public enum ParsePipeline {
         let merged = MergedSource(sources)
         let inputs = sources.map { (path: $0.path, unit: $0.positionUnit) }
         let needsHosts = options.profiles.contains { !$0.hosts.isEmpty }
+        let scope: SIPParser.Scope = options.parseAll ? .complete : .metering
         let rawQueue = BlockingQueue<RawBatch>(capacity: 8)
         let results = OrderedSlots<ParsedBatch>(window: 16)
         let batchSize = options.batchSize
@@ -119,7 +122,7 @@ public enum ParsePipeline {
             Thread.detachNewThread {
                 yieldToCorrelator()
                 while let batch = rawQueue.take() {
-                    results.put(batch.index, parse(batch, inputs: inputs, needsHosts: needsHosts))
+                    results.put(batch.index, parse(batch, inputs: inputs, needsHosts: needsHosts, scope: scope))
                 }
             }
         }
@@ -174,11 +177,13 @@ public enum ParsePipeline {
         init(merged: MergedSource) { self.merged = merged }
     }
 
-    private static func parse(_ batch: RawBatch, inputs: [(path: String, unit: String)], needsHosts: Bool) -> ParsedBatch {
+    private static func parse(
+        _ batch: RawBatch, inputs: [(path: String, unit: String)], needsHosts: Bool, scope: SIPParser.Scope
+    ) -> ParsedBatch {
         var out = ParsedBatch()
         out.observed.reserveCapacity(batch.messages.count)
         for (k, captured) in batch.messages.enumerated() {
-            switch captured.bytes.withUnsafeBytes({ SIPParser.parse($0) }) {
+            switch captured.bytes.withUnsafeBytes({ SIPParser.parse($0, scope: scope) }) {
             case .success(let message):
                 out.observed.append(
                     ObservedMessage(

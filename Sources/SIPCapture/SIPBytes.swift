@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Byte-level facts about SIP messages needed before libosip2 sees them:
 /// where the headers end, what Content-Length says, whether a buffer starts
 /// like a SIP message. libosip2 parses exactly one message and cannot say
@@ -24,12 +28,15 @@ public enum SIPBytes {
     /// Index just past the blank line ending the headers (CRLFCRLF or LFLF).
     static func headerEnd(_ b: UnsafeRawBufferPointer, from: Int = 0, limit: Int? = nil) -> Int? {
         let end = min(b.count, limit ?? b.count)
+        guard let base = b.baseAddress else { return nil }
         var i = from
         while i + 1 < end {
-            if b[i] == 0x0A {
-                if b[i + 1] == 0x0A { return i + 2 }
-                if b[i + 1] == 0x0D, i + 2 < end, b[i + 2] == 0x0A { return i + 3 }
-            }
+            // Line by line: memchr finds each LF.
+            guard let lf = memchr(base + i, 0x0A, end - i) else { return nil }
+            i = base.distance(to: UnsafeRawPointer(lf))
+            guard i + 1 < end else { return nil }
+            if b[i + 1] == 0x0A { return i + 2 }
+            if b[i + 1] == 0x0D, i + 2 < end, b[i + 2] == 0x0A { return i + 3 }
             i += 1
         }
         return nil
@@ -58,11 +65,12 @@ public enum SIPBytes {
         var nameEnd = colon
         while nameEnd > s, b[nameEnd - 1] == 0x20 || b[nameEnd - 1] == 0x09 { nameEnd -= 1 }
         let len = nameEnd - s
-        let target: [UInt8] = Array("content-length".utf8)
+        let target: StaticString = "content-length"
         if len == 1 {
             guard b[s] | 0x20 == 0x6C else { return nil }
-        } else if len == target.count {
-            for k in 0..<len where b[s + k] | 0x20 != target[k] { return nil }
+        } else if len == target.utf8CodeUnitCount {
+            let t = target.utf8Start
+            for k in 0..<len where b[s + k] | 0x20 != t[k] { return nil }
         } else {
             return nil
         }

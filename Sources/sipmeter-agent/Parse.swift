@@ -42,7 +42,7 @@ struct Parse: ParsableCommand {
     @Flag(
         name: .long,
         help:
-            "Parse every message with libosip2, also ACKs and responses to BYE that metering never reads, so malformed ones are counted too."
+            "Parse every message with libosip2, whole (every header and the body), also ACKs and responses to BYE that metering never reads, so malformed ones are counted too."
     )
     var parseAll = false
 

@@ -97,4 +97,68 @@ struct SIPParserTests {
             return
         }
     }
+
+    static let withBody = """
+        SIP/2.0 200 OK\r
+        Via: SIP/2.0/UDP 192.0.2.20:5060;branch=z9hG4bK-p1;received=192.0.2.20\r
+        Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1\r
+        Record-Route: <sip:192.0.2.20;lr>\r
+        From: "Alice" <sip:alice-trunk@example.com>;tag=abc\r
+        To: <sip:+442071234567@example.net>\r
+         ;tag=folded-xyz\r
+        Call-ID: call-1@192.0.2.10\r
+        CSeq: 1 INVITE\r
+        Contact: <sip:bob@192.0.2.30>\r
+        Session-Expires: 900;refresher=uas\r
+        Content-Type: application/sdp\r
+        Content-Length:  37 \r
+        \r
+        v=0\r
+        o=- 1 1 IN IP4 192.0.2.30\r
+        s=-\r
+
+        """
+
+    @Test(
+        "the metering scope reads the same fields as a whole-message parse",
+        arguments: [long, compact, withBody, long.replacingOccurrences(of: "\r\n", with: "\n")])
+    func scopesAgree(_ text: String) throws {
+        let metering = try SIPParser.parse(text, scope: .metering).get()
+        let complete = try SIPParser.parse(text, scope: .complete).get()
+        #expect(metering == complete)
+    }
+
+    @Test("folded header lines, several Vias, Content-Length and the body survive the metering scope")
+    func meteringScopeFields() throws {
+        let m = try SIPParser.parse(Self.withBody).get()
+        #expect(m.status == 200)
+        #expect(m.viaCount == 2)
+        #expect(m.viaBranch == "z9hG4bK-p1")
+        #expect(m.toTag == "folded-xyz")
+        #expect(m.sessionExpires == 900)
+        #expect(m.refresher == "uas")
+        #expect(m.contentLength == 37)
+        #expect(m.bodyLength == 37)
+    }
+
+    @Test("a broken header metering never reads costs no call in the metering scope; --parse-all still counts it")
+    func brokenUnreadHeader() throws {
+        let broken = Self.long.replacingOccurrences(
+            of: "Contact: <sip:alice@192.0.2.10>\r\n", with: "Contact: <sip:\r\nContent-Type: application\r\n")
+        #expect(broken != Self.long)
+        guard case .failure(.malformed) = SIPParser.parse(broken, scope: .complete) else {
+            Issue.record("libosip2 accepted the broken Contact as a whole message")
+            return
+        }
+        #expect(try SIPParser.parse(broken, scope: .metering).get() == SIPParser.parse(Self.long).get())
+    }
+
+    @Test("a broken header metering reads is still malformed in the metering scope")
+    func brokenReadHeader() {
+        let broken = Self.long.replacingOccurrences(of: "To: <sip:+442071234567@example.net>", with: "To: <sip:")
+        guard case .failure = SIPParser.parse(broken, scope: .metering) else {
+            Issue.record("accepted a broken To header")
+            return
+        }
+    }
 }

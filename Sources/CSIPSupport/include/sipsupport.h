@@ -31,7 +31,8 @@ typedef struct {
     const char *pai;
     const char *session_expires;
     const char *reason;
-    const char *content_length;
+    /// Content-Length's value; -1 when absent or not a number.
+    long content_length_value;
     size_t body_length;
 } sipm_fields;
 
@@ -42,8 +43,11 @@ void sipm_osip_setup(void);
 
 /// Parses exactly one framed SIP message. Returns an opaque message handle
 /// (free it with `sipm_message_free`) and fills `out`, or NULL on failure
-/// with `*error` set to libosip2's error code.
-void *sipm_message_parse(const char *buf, size_t len, sipm_fields *out, int *error);
+/// with `*error` set to libosip2's error code. With `complete` 0, libosip2
+/// gets only the start line and the headers metering reads (Via, From, To,
+/// Call-ID, CSeq, P-Asserted-Identity, Session-Expires, Reason); the body
+/// and Content-Length are measured here. With 1 it parses everything.
+void *sipm_message_parse(const char *buf, size_t len, int complete, sipm_fields *out, int *error);
 void sipm_message_free(void *message);
 
 /// Opens a file for reading through zlib, so gzip-compressed and plain files
