@@ -25,7 +25,8 @@ struct CallState {
         var toTag: String?
     }
 
-    let callID: String
+    let key: CallKey
+    var callID: String { key.id }
     let fromTag: String
     let caller: String
     let callee: String
@@ -73,7 +74,7 @@ struct CallState {
         settings: CorrelationSettings
     ) {
         let m = invite.message
-        callID = m.callID
+        key = invite.callKey
         fromTag = m.fromTag ?? ""
         self.caller = caller
         self.callee = callee

@@ -29,15 +29,15 @@ public struct CallTracker {
     let settings: CorrelationSettings
     private let matcher: ProfileMatcher
     /// Open calls live in slots, found by Call-ID, and change in place.
-    private var index: [String: Int] = [:]
+    private var index: [CallKey: Int] = [:]
     private var slots: [CallState?] = []
     /// Bumped each time a slot is emptied (see `TimedCall`).
     private var generations: [UInt32] = []
     private var freeSlots: [Int] = []
     private var deadlines = Heap<TimedCall>()
     private var openSetups = Heap<TimedCall>()
-    private var closed: [String: Closed] = [:]
-    private var closedOrder: [(String, Timestamp)] = []
+    private var closed: [CallKey: Closed] = [:]
+    private var closedOrder: [(CallKey, Timestamp)] = []
     private var closedHead = 0
     public private(set) var counters = Counters()
     public private(set) var now = Timestamp(microseconds: Int64.min)
@@ -61,7 +61,7 @@ public struct CallTracker {
     /// The call with `callID`, if it is open and answered (its record id is
     /// the one the final record will carry).
     public func answeredCall(callID: String) -> AnsweredCall? {
-        guard let slot = index[callID], let call = slots[slot], let answer = call.answerTime else { return nil }
+        guard let slot = index[CallKey(callID)], let call = slots[slot], let answer = call.answerTime else { return nil }
         return AnsweredCall(
             id: CallRecord.makeID(profile: call.profile, callID: call.callID, fromTag: call.fromTag, setupTime: call.setupTime),
             profile: call.profile, callID: call.callID, callee: call.callee, answerTime: answer)
@@ -79,8 +79,8 @@ public struct CallTracker {
             initialInvite(observed, m, into: &out)
             return
         }
-        guard let slot = index[m.callID] else {
-            if closed[m.callID] != nil { counters.late += 1 } else { counters.unrelated += 1 }
+        guard let slot = index[observed.callKey] else {
+            if closed[observed.callKey] != nil { counters.late += 1 } else { counters.unrelated += 1 }
             return
         }
         if slots[slot]!.apply(observed, m) {
@@ -107,8 +107,8 @@ public struct CallTracker {
             out.append(retire(remove(slot), at: deadline, endOfInput: false))
         }
         while closedHead < closedOrder.count, closedOrder[closedHead].1 <= now {
-            let (callID, until) = closedOrder[closedHead]
-            if closed[callID]?.until == until { closed[callID] = nil }
+            let (key, until) = closedOrder[closedHead]
+            if closed[key]?.until == until { closed[key] = nil }
             closedHead += 1
         }
         if closedHead >= 4096, closedHead * 2 >= closedOrder.count {
@@ -148,7 +148,7 @@ public struct CallTracker {
     // MARK: - Calls
 
     private mutating func initialInvite(_ observed: ObservedMessage, _ m: SIPMessage, into out: inout [CallRecord]) {
-        if let slot = index[m.callID] {
+        if let slot = index[observed.callKey] {
             if (m.fromTag ?? "") == slots[slot]!.fromTag {
                 if slots[slot]!.repeatedInvite(observed, m) {
                     schedule(slot)
@@ -160,7 +160,7 @@ public struct CallTracker {
             // A different caller reuses the Call-ID: the old call is over.
             let old = remove(slot)
             out.append(retire(old, at: old.endTime ?? old.lastActivity, endOfInput: false))
-        } else if let gone = closed[m.callID], gone.fromTag == (m.fromTag ?? ""), m.cseq <= gone.highestInviteCSeq {
+        } else if let gone = closed[observed.callKey], gone.fromTag == (m.fromTag ?? ""), m.cseq <= gone.highestInviteCSeq {
             // A retransmission of an INVITE whose call is already closed.
             counters.retransmissions += 1
             return
@@ -192,14 +192,14 @@ public struct CallTracker {
             slots.append(call)
             generations.append(0)
         }
-        index[call.callID] = slot
+        index[call.key] = slot
         return slot
     }
 
     private mutating func remove(_ slot: Int) -> CallState {
         let call = slots[slot].take()!
         generations[slot] &+= 1
-        index[call.callID] = nil
+        index[call.key] = nil
         freeSlots.append(slot)
         return call
     }
@@ -209,8 +209,8 @@ public struct CallTracker {
         let until = now.adding(seconds: settings.retransmissionMemory)
         var highest: UInt32 = 0
         for key in call.seenRequests where key.method == .invite { highest = max(highest, key.cseq) }
-        closed[call.callID] = Closed(fromTag: call.fromTag, highestInviteCSeq: highest, until: until)
-        closedOrder.append((call.callID, until))
+        closed[call.key] = Closed(fromTag: call.fromTag, highestInviteCSeq: highest, until: until)
+        closedOrder.append((call.key, until))
         return close(call, at: time, endOfInput: endOfInput)
     }
 

@@ -8,7 +8,11 @@ public struct ObservedMessage: Sendable {
     /// one reference instead of a dozen strings.
     private final class Box: Sendable {
         let message: SIPMessage
-        init(_ message: SIPMessage) { self.message = message }
+        let key: CallKey
+        init(_ message: SIPMessage) {
+            self.message = message
+            self.key = CallKey(message.callID)
+        }
     }
 
     private var box: Box
@@ -18,6 +22,9 @@ public struct ObservedMessage: Sendable {
         _read { yield box.message }
         set { box = Box(newValue) }
     }
+    /// The Call-ID with its hash, computed where the message was made (a
+    /// parser thread), not on the correlator.
+    var callKey: CallKey { box.key }
     public var time: Timestamp
     /// Addresses as text (`ip`), when the source logged them.
     public var sourceHost: String?
@@ -43,6 +50,26 @@ public struct ObservedMessage: Sendable {
         self.sequence = sequence
         self.leg = leg
     }
+}
+
+/// A Call-ID with its hash computed once (64-bit FNV-1a): the tracker's
+/// tables hash, and rehash when they delete, without reading the string.
+struct CallKey: Hashable, Sendable {
+    let id: String
+    let hash: UInt64
+
+    init(_ id: String) {
+        var id = id
+        self.hash = id.withUTF8 { bytes in
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+            return h
+        }
+        self.id = id
+    }
+
+    static func == (a: CallKey, b: CallKey) -> Bool { a.hash == b.hash && a.id == b.id }
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 }
 
 /// Tunables of correlation; defaults are what an operator expects.

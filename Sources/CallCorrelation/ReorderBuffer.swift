@@ -8,7 +8,8 @@ import MeteringCore
 /// (time, arrival): an in-order message is appended, a late one inserted
 /// by binary search, and released messages leave from the front.
 struct ReorderBuffer {
-    private var items: [ObservedMessage] = []
+    /// Released entries are moved out (nil), never copied.
+    private var items: [ObservedMessage?] = []
     private var head = 0
     private let window: Int64
     private(set) var newest = Timestamp(microseconds: Int64.min)
@@ -17,7 +18,7 @@ struct ReorderBuffer {
     private(set) var reordered = 0
 
     /// The earliest time of a message still held back.
-    var earliestHeld: Timestamp? { head < items.count ? items[head].time : nil }
+    var earliestHeld: Timestamp? { head < items.count ? items[head]!.time : nil }
 
     init(windowMs: Int64) {
         self.window = windowMs * 1000
@@ -33,8 +34,8 @@ struct ReorderBuffer {
             newest = message.time
         }
         let limit = newest.adding(microseconds: -window)
-        while head < items.count, items[head].time <= limit {
-            out.append(release(items[head]))
+        while head < items.count, items[head]!.time <= limit {
+            out.append(release(items[head].take()!))
             head += 1
         }
         if head >= 4096, head * 2 >= items.count {
@@ -45,7 +46,7 @@ struct ReorderBuffer {
 
     mutating func drain(into out: inout [ObservedMessage]) {
         while head < items.count {
-            out.append(release(items[head]))
+            out.append(release(items[head].take()!))
             head += 1
         }
         items.removeAll(keepingCapacity: true)
@@ -57,8 +58,8 @@ struct ReorderBuffer {
         var hi = items.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            let x = items[mid]
-            if x.time < m.time || (x.time == m.time && x.sequence < m.sequence) { lo = mid + 1 } else { hi = mid }
+            let time = items[mid]!.time
+            if time < m.time || (time == m.time && items[mid]!.sequence < m.sequence) { lo = mid + 1 } else { hi = mid }
         }
         return lo
     }

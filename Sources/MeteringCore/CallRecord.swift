@@ -104,7 +104,25 @@ extension CallRecord {
     /// The deterministic record id of DESIGN.md: MD5 over (profile, Call-ID,
     /// From tag, first INVITE time), hex. Same input, same id.
     public static func makeID(profile: String?, callID: String, fromTag: String, setupTime: Timestamp) -> String {
-        let key = "\(profile ?? "")\u{1F}\(callID)\u{1F}\(fromTag)\u{1F}\(setupTime.microseconds)"
-        return Digest.md5Hex(Array(key.utf8))
+        // profile US callID US fromTag US microseconds, built without
+        // interpolation (one of these per record).
+        var key: [UInt8] = []
+        key.reserveCapacity((profile?.utf8.count ?? 0) + callID.utf8.count + fromTag.utf8.count + 24)
+        key.append(contentsOf: (profile ?? "").utf8)
+        key.append(0x1F)
+        key.append(contentsOf: callID.utf8)
+        key.append(0x1F)
+        key.append(contentsOf: fromTag.utf8)
+        key.append(0x1F)
+        var us = setupTime.microseconds
+        if us < 0 { key.append(0x2D) }
+        var digits: [UInt8] = []
+        repeat {
+            let d = us % 10
+            digits.append(UInt8(0x30 + (d < 0 ? -d : d)))
+            us /= 10
+        } while us != 0
+        key.append(contentsOf: digits.reversed())
+        return key.withUnsafeBufferPointer { Digest.md5Hex($0) }
     }
 }

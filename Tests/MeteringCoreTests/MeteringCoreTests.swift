@@ -61,6 +61,20 @@ struct MeteringCoreTests {
         #expect(a != CallRecord.makeID(profile: "p", callID: "c", fromTag: "f", setupTime: Timestamp(microseconds: 2)))
     }
 
+    @Test(
+        "an id is the MD5 of profile, Call-ID, From tag and setup microseconds joined by US (ids stored at collectors never change)",
+        arguments: [Int64(0), 1, -1, 1_764_000_000_123_456, -9_000_000, Int64.min + 1])
+    func idFormula(_ us: Int64) {
+        let key = "trunk\u{1F}a84b4c76e66710@pc33.atlanta.com\u{1F}1928301774\u{1F}\(us)"
+        let expected = Digest.md5Hex(Array(key.utf8))
+        let id = CallRecord.makeID(
+            profile: "trunk", callID: "a84b4c76e66710@pc33.atlanta.com", fromTag: "1928301774",
+            setupTime: Timestamp(microseconds: us))
+        #expect(id == expected)
+        // RFC 1321's test vector: the digest itself is MD5.
+        #expect(Digest.md5Hex(Array("abc".utf8)) == "900150983cd24fb0d6963f7d28e17f72")
+    }
+
     @Test("CSV quoting per RFC 4180")
     func csv() {
         #expect(CSVWriter.line(["a", "b,c", "say \"hi\"", "x\ny"]) == "a,\"b,c\",\"say \"\"hi\"\"\",\"x\ny\"\r\n")
