@@ -113,6 +113,12 @@ public struct JSONObjectWriter {
     /// RFC 8259 string escaping.
     public static func appendQuoted(_ out: inout [UInt8], _ value: String) {
         out.append(UInt8(ascii: "\""))
+        // Most values need no escape: copy them whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(contentsOf: value.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for b in value.utf8 {
             switch b {
             case 0x22: out.append(contentsOf: [0x5C, 0x22])

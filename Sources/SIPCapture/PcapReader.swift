@@ -207,7 +207,7 @@ public final class PcapReader: MessageSource {
             stats.filtered += 1
             return
         }
-        guard let (bytes, truncated) = SIPBytes.fitToContentLength(Array(p)) else {
+        guard let (bytes, truncated) = SIPBytes.fitToContentLength(p) else {
             stats.malformed += 1
             stats.warn("\(path): packet \(packetNumber): absurd Content-Length, message skipped")
             return

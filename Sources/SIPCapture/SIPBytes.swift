@@ -107,6 +107,28 @@ public enum SIPBytes {
         }
     }
 
+    /// `fitToContentLength` on bytes still in a capture buffer: the common
+    /// case (a body as long as Content-Length says, or longer) makes one
+    /// copy of just the message; the rare ones go the general way.
+    static func fitToContentLength(_ b: UnsafeRawBufferPointer) -> (bytes: [UInt8], truncated: Bool)? {
+        if let end = headerEnd(b, limit: maxHeaderBytes) {
+            guard let cl = contentLength(b, headerEnd: end) else { return (copy(b), false) }
+            if cl < 0 || cl > maxContentLength { return nil }
+            if b.count - end >= cl { return (copy(UnsafeRawBufferPointer(rebasing: b[0..<(end + cl)])), false) }
+        }
+        return fitToContentLength(copy(b))
+    }
+
+    /// The bytes as an array, copied with one memcpy.
+    static func copy(_ b: UnsafeRawBufferPointer) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: b.count) { out, count in
+            if let base = b.baseAddress, b.count > 0 {
+                out.baseAddress!.initialize(from: base.assumingMemoryBound(to: UInt8.self), count: b.count)
+            }
+            count = b.count
+        }
+    }
+
     private static func rewriteContentLength(_ message: [UInt8], headerEnd: Int, to value: Int) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(message.count + 8)
