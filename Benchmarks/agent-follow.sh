@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 DATA=bench-data
 LOG=$DATA/bench-100k.sipp.log
 CALLS=${CALLS:-100000}
-BIN=.build/release
+BIN=${BIN:-.build/release}
 PORT=${PORT:-18932}
 mkdir -p "$DATA"
 
@@ -48,7 +48,7 @@ spool:
   path: $WORK/spool.db
 poll_interval_ms: 50
 YAML
-${PERF:+perf record -e cpu-clock -F 499 -g -o "$PERF" --} $BIN/sipmeter-agent run --config "$WORK/agent.yaml" --log-level warning &
+${PERF:+perf record -e cpu-clock -F 299 ${PERF_CG:--g} -o "$PERF" --} $BIN/sipmeter-agent run --config "$WORK/agent.yaml" --log-level warning &
 AGENT=$!
 EXPECTED=$($BIN/sipmeter-agent parse --profiles Samples/profiles.yaml "$LOG" 2>/dev/null | wc -l)
 start=$(date +%s.%N)
@@ -78,8 +78,10 @@ while :; do
 done
 end=$(date +%s.%N)
 rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$AGENT/status)
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat"; }
 echo "calls: $n stored of $EXPECTED expected"
 echo "log written in $(echo "$written - $start" | bc) s; all stored after $(echo "$end - $start" | bc) s = $(echo "$n / ($end - $start)" | bc) calls/s end to end"
 echo "50% stored after $(echo "$half - $start" | bc) s, 95% after $(echo "$most - $start" | bc) s"
 echo "agent peak RSS: $rss MiB"
+echo "CPU time: agent $(cpu $AGENT) s, collector $(cpu $SERVER) s (2 cores: $(echo "$end - $start" | bc) s wall)"
 kill -TERM $AGENT; wait $AGENT 2>/dev/null || true; AGENT=""

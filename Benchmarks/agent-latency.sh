@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 RATE=${RATE:-200}
 SECONDS_RUN=${SECONDS_RUN:-30}
 CALLS=$((RATE * SECONDS_RUN))
-BIN=.build/release
+BIN=${BIN:-.build/release}
 PORT=${PORT:-18933}
 WORK=$(mktemp -d)
 SERVER=""; AGENT=""; UAS=""

@@ -22,7 +22,11 @@ final class ByteSource {
             memory.removeFirst(memoryStart)
             memoryStart = 0
         }
-        memory.append(contentsOf: bytes)
+        if memory.isEmpty {
+            memory = bytes
+        } else {
+            memory.append(contentsOf: bytes)
+        }
     }
 
     init(path: String) throws(CaptureError) {
@@ -43,6 +47,13 @@ final class ByteSource {
     /// Reads up to `count` bytes; an empty result means end of input.
     func read(max count: Int) throws(CaptureError) -> [UInt8] {
         if memoryStart < memory.count {
+            if memoryStart == 0, memory.count <= count {
+                // All of what was fed: hand it over without a copy.
+                let chunk = memory
+                memory = []
+                offset += Int64(chunk.count)
+                return chunk
+            }
             let end = min(memory.count, memoryStart + count)
             let chunk = Array(memory[memoryStart..<end])
             memoryStart = end

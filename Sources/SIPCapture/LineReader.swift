@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Splits a byte source into lines (without their LF or CRLF), bounded:
 /// a line longer than `maxLine` is cut there and reported as overlong, so a
 /// 10 MB header line never sits in memory whole.
@@ -29,9 +33,19 @@ final class LineReader {
         eof = false
     }
 
+    /// The index of the next LF at or after `start` (memchr).
+    private static func newline(in buffer: [UInt8], from start: Int) -> Int? {
+        buffer.withUnsafeBytes { b -> Int? in
+            guard start < b.count, let base = b.baseAddress, let p = memchr(base + start, 0x0A, b.count - start) else {
+                return nil
+            }
+            return base.distance(to: UnsafeRawPointer(p))
+        }
+    }
+
     func next() throws(CaptureError) -> Line? {
         while true {
-            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+            if let nl = Self.newline(in: buffer, from: start) {
                 var end = nl
                 if end > start, buffer[end - 1] == 0x0D { end -= 1 }
                 let line = Line(bytes: buffer[start..<end], offset: bufferOffset + Int64(start), overlong: false)

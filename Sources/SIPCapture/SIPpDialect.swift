@@ -53,7 +53,11 @@ struct SIPpDialect: TextDialect {
 
     private mutating func parseTime(_ s: [UInt8]) -> Timestamp? {
         guard s.count >= 19 else { return nil }
-        if let (ts, hasZone) = Timestamp.parseRFC3339(Substring(decoding: s, as: UTF8.self)), hasZone {
+        // SIPp writes local time without a zone; only a stamp that names one
+        // (Z or ±hh:mm after the seconds) is read as RFC 3339.
+        if s[19...].contains(where: { $0 == 0x5A || $0 == 0x7A || $0 == 0x2B || $0 == 0x2D }),
+            let (ts, hasZone) = Timestamp.parseRFC3339(Substring(decoding: s, as: UTF8.self)), hasZone
+        {
             return ts
         }
         return LineScan.localDateTime(s, clock: &clock)

@@ -13,7 +13,7 @@ public final class TextLogReader: MessageSource {
     private let maxRecord: Int
 
     private var meta: TextRecordMeta?
-    private var recordLines: [ArraySlice<UInt8>] = []
+    private var record = TextMessageBuilder()
     private var recordBytes = 0
     private var recordOffset: Int64 = 0
     private var poisoned = false
@@ -77,10 +77,10 @@ public final class TextLogReader: MessageSource {
                     poisoned = true
                     stats.malformed += 1
                     stats.warn("\(path): offset \(recordOffset): record larger than \(maxRecord / 1024) KiB skipped")
-                    recordLines = []
+                    record.reset()
                     continue
                 }
-                recordLines.append(bytes)
+                record.add(bytes)
             case .skip:
                 continue
             case .end:
@@ -92,12 +92,12 @@ public final class TextLogReader: MessageSource {
 
     private func finishRecord() -> CapturedMessage? {
         defer {
-            recordLines = []
+            record.reset()
             recordBytes = 0
             poisoned = false
         }
-        guard let meta, !poisoned, !recordLines.isEmpty else { return nil }
-        guard let (bytes, truncated) = TextMessageBuilder.build(recordLines) else {
+        guard let meta, !poisoned, !record.isEmpty else { return nil }
+        guard let (bytes, truncated) = record.finish() else {
             stats.malformed += 1
             return nil
         }
@@ -120,9 +120,3 @@ public final class TextLogReader: MessageSource {
     }
 }
 
-extension Optional {
-    mutating func take() -> Wrapped? {
-        defer { self = nil }
-        return self
-    }
-}

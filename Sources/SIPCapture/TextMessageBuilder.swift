@@ -1,28 +1,59 @@
-/// Rebuilds a SIP message from the lines a text log printed: line ends
-/// restored to CRLF (loggers often normalise to LF, which breaks
-/// Content-Length), surrounding blank lines dropped, and the result fitted
-/// to its Content-Length (a cut body is flagged as truncated).
-enum TextMessageBuilder {
+/// Rebuilds a SIP message from the lines a text log printed, one line at a
+/// time as the reader meets them: line ends restored to CRLF (loggers often
+/// normalise to LF, which breaks Content-Length), surrounding blank lines
+/// dropped, and the result fitted to its Content-Length (a cut body is
+/// flagged as truncated). Lines are copied once, straight into the message.
+struct TextMessageBuilder {
+    private var bytes: [UInt8] = []
+    /// Blank lines seen since the last non-blank one: written only if a
+    /// non-blank line follows (trailing blank lines are dropped).
+    private var blankRun = 0
+    /// A blank line inside the message: the end of the headers was seen.
+    private var sawBlank = false
+
+    var isEmpty: Bool { bytes.isEmpty }
+
+    mutating func add(_ line: ArraySlice<UInt8>) {
+        if line.isEmpty {
+            if !bytes.isEmpty { blankRun += 1 }  // leading blank lines are dropped
+            return
+        }
+        if blankRun > 0 {
+            for _ in 0..<blankRun {
+                bytes.append(0x0D)
+                bytes.append(0x0A)
+            }
+            sawBlank = true
+            blankRun = 0
+        }
+        bytes.append(contentsOf: line)
+        bytes.append(0x0D)
+        bytes.append(0x0A)
+    }
+
+    mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        blankRun = 0
+        sawBlank = false
+    }
+
+    /// The message so far, and a fresh start; nil when there was no line or
+    /// Content-Length is absurd.
+    mutating func finish() -> (bytes: [UInt8], truncated: Bool)? {
+        defer { reset() }
+        guard !bytes.isEmpty else { return nil }
+        if !sawBlank {
+            // Headers only: close them.
+            bytes.append(0x0D)
+            bytes.append(0x0A)
+        }
+        return SIPBytes.fitToContentLength(bytes)
+    }
+
+    /// The message the lines make, at once (tests and one-off callers).
     static func build(_ lines: [ArraySlice<UInt8>]) -> (bytes: [UInt8], truncated: Bool)? {
-        var first = 0
-        var last = lines.count
-        while first < last, lines[first].isEmpty { first += 1 }
-        while last > first, lines[last - 1].isEmpty { last -= 1 }
-        guard first < last else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(lines[first..<last].reduce(0) { $0 + $1.count + 2 } + 2)
-        var inBody = false
-        for line in lines[first..<last] {
-            if line.isEmpty, !inBody { inBody = true }
-            out.append(contentsOf: line)
-            out.append(0x0D)
-            out.append(0x0A)
-        }
-        if !inBody {
-            out.append(0x0D)
-            out.append(0x0A)
-        }
-        guard let fitted = SIPBytes.fitToContentLength(out) else { return nil }
-        return fitted
+        var builder = TextMessageBuilder()
+        for line in lines { builder.add(line) }
+        return builder.finish()
     }
 }

@@ -2,6 +2,13 @@ public import CallCorrelation
 public import MeteringCore
 public import SIPCapture
 internal import SIPParsing
+internal import Dispatch
+
+/// Disjoint slots written from `concurrentPerform` (each index by one thread).
+private struct UncheckedBuffer<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+}
 
 /// A live source's correlation: captured messages are parsed and
 /// correlated; when the source goes quiet, time moves on by its own clock
@@ -34,8 +41,38 @@ struct MessageIntake {
 
     /// Parses and correlates one message; false when it is malformed.
     mutating func take(_ captured: CapturedMessage, now: Timestamp, into records: inout [CallRecord]) -> Bool {
-        switch captured.bytes.withUnsafeBytes({ SIPParser.parse($0) }) {
-        case .success(let message):
+        take(captured, parsed: Self.parse(captured), now: now, into: &records)
+    }
+
+    static func parse(_ captured: CapturedMessage) -> SIPMessage? {
+        try? captured.bytes.withUnsafeBytes({ SIPParser.parse($0) }).get()
+    }
+
+    /// libosip2 on `threads` threads at once (it is thread-safe once set
+    /// up): a poll's messages are parsed in parallel, then correlated in
+    /// order by `take(_:parsed:now:into:)`.
+    static func parseAll(_ messages: [CapturedMessage], threads: Int = 2) -> [SIPMessage?] {
+        guard threads > 1, messages.count >= 256 else { return messages.map(parse) }
+        var out = [SIPMessage?](repeating: nil, count: messages.count)
+        out.withUnsafeMutableBufferPointer { slots in
+            let results = UncheckedBuffer(slots)
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                var i = t
+                while i < messages.count {
+                    results.buffer[i] = parse(messages[i])
+                    i += threads
+                }
+            }
+        }
+        return out
+    }
+
+    /// Correlates a message parsed by `parse`/`parseAll` (nil: malformed).
+    mutating func take(
+        _ captured: CapturedMessage, parsed: SIPMessage?, now: Timestamp, into records: inout [CallRecord]
+    ) -> Bool {
+        switch parsed {
+        case .some(let message):
             let observed = ObservedMessage(
                 message: message, time: captured.time, sourceHost: captured.source?.address,
                 destinationHost: captured.destination?.address, truncated: captured.truncated,
@@ -56,7 +93,7 @@ struct MessageIntake {
             }
             forget(records[before...])
             return true
-        case .failure:
+        case .none:
             malformed += 1
             return false
         }

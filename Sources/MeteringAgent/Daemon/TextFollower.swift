@@ -102,7 +102,9 @@ public final class TextFollower: SourceFollower {
             ($0.element.message.time, $0.offset) < ($1.element.message.time, $1.offset)
         }
         var sawMessages = false
-        for (_, (file, captured)) in sorted where intake.take(captured, now: now, into: &records) {
+        let parsed = MessageIntake.parseAll(sorted.map(\.element.message))
+        for (k, (_, (file, captured))) in sorted.enumerated()
+        where intake.take(captured, parsed: parsed[k], now: now, into: &records) {
             file.samples.append((captured.time, captured.position))
             sawMessages = true
         }
