@@ -49,8 +49,9 @@ let package = Package(
         .target(
             name: "MeteringAgent",
             dependencies: [
-                "MeteringCore", "SIPParsing", "SIPCapture", "CallCorrelation",
+                "MeteringCore", "SIPParsing", "SIPCapture", "CallCorrelation", "SQLiteSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -82,9 +83,17 @@ let package = Package(
         .target(name: "MeteringReports", dependencies: ["MeteringCore", "MeteringStore", "CCairo"], swiftSettings: strict),
         .target(name: "CreditLedger", dependencies: ["MeteringCore", "RatingEngine"], swiftSettings: strict),
         .target(
+            name: "SQLiteSupport",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "MeteringStore",
             dependencies: [
-                "MeteringCore", "RatingEngine", "CreditLedger",
+                "MeteringCore", "RatingEngine", "CreditLedger", "SQLiteSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

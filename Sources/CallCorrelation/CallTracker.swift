@@ -80,7 +80,7 @@ public struct CallTracker {
             return
         }
         guard let slot = index[observed.callKey] else {
-            if closed[observed.callKey] != nil { counters.late += 1 } else { counters.unrelated += 1 }
+            if let gone = closed[observed.callKey], gone.until > now { counters.late += 1 } else { counters.unrelated += 1 }
             return
         }
         if slots[slot]!.apply(observed, m) {
@@ -160,7 +160,9 @@ public struct CallTracker {
             // A different caller reuses the Call-ID: the old call is over.
             let old = remove(slot)
             out.append(retire(old, at: old.endTime ?? old.lastActivity, endOfInput: false))
-        } else if let gone = closed[observed.callKey], gone.fromTag == (m.fromTag ?? ""), m.cseq <= gone.highestInviteCSeq {
+        } else if let gone = closed[observed.callKey], gone.until > now, gone.fromTag == (m.fromTag ?? ""),
+            m.cseq <= gone.highestInviteCSeq
+        {
             // A retransmission of an INVITE whose call is already closed.
             counters.retransmissions += 1
             return
@@ -205,12 +207,19 @@ public struct CallTracker {
     }
 
     /// Closes a call and remembers its Call-ID for a while.
+    /// Retransmissions trail the call's last message by at most 64·T1, so
+    /// the memory runs from that message, not from when the close was
+    /// noticed: a call closed by a timeout long after its last message is
+    /// not remembered at all, and a new call that reuses its Call-ID (SIPp
+    /// restarted with the same pid, in a container) is a new call.
     private mutating func retire(_ call: CallState, at time: Timestamp, endOfInput: Bool) -> CallRecord {
-        let until = now.adding(seconds: settings.retransmissionMemory)
-        var highest: UInt32 = 0
-        for key in call.seenRequests where key.method == .invite { highest = max(highest, key.cseq) }
-        closed[call.key] = Closed(fromTag: call.fromTag, highestInviteCSeq: highest, until: until)
-        closedOrder.append((call.key, until))
+        let until = call.lastActivity.adding(seconds: settings.retransmissionMemory)
+        if until > now {
+            var highest: UInt32 = 0
+            for key in call.seenRequests where key.method == .invite { highest = max(highest, key.cseq) }
+            closed[call.key] = Closed(fromTag: call.fromTag, highestInviteCSeq: highest, until: until)
+            closedOrder.append((call.key, until))
+        }
         return close(call, at: time, endOfInput: endOfInput)
     }
 

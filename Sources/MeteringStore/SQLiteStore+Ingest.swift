@@ -1,6 +1,7 @@
 internal import GRDB
 public import MeteringCore
 internal import RatingEngine
+internal import SQLiteSupport
 
 extension SQLiteStore {
     /// A SIP Profile an agent may send records for, with what rating needs.

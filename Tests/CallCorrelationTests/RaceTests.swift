@@ -64,6 +64,29 @@ struct RaceTests {
         return out
     }
 
+    @Test(
+        "the same traffic replayed a day later (same Call-IDs, tags and CSeqs, as SIPp restarted with the same pid makes) is new calls, also when the day before left a call to its timeout"
+    )
+    func replayedNextDay() throws {
+        // no-bye.pcap's answered call has no BYE: it closes at its bound when the next day's traffic arrives.
+        for name in ["basic.pcap", "no-bye.pcap", "cancel.pcap"] {
+            let day = try Self.observed(name)
+            var days: [ObservedMessage] = []
+            for d in 0..<3 {
+                for var m in day {
+                    m.time = m.time.adding(seconds: Int64(d) * 86_400)
+                    m.sequence = days.count
+                    days.append(m)
+                }
+            }
+            let once = try Self.correlate(day)
+            let thrice = try Self.correlate(days)
+            #expect(once.count > 0)
+            #expect(thrice.count == 3 * once.count, "\(name)")
+            #expect(Set(thrice.map(\.id)).count == thrice.count)
+        }
+    }
+
     @Test("messages up to a second out of order give the same records")
     func reorderWindow() throws {
         for name in ["basic.pcap", "cancel.pcap", "auth.pcap", "fork.pcap"] {

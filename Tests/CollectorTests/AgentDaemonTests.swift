@@ -20,7 +20,10 @@ struct AgentDaemonTests {
         let logs: URL
         let agentConfig: URL
 
-        init(agentProfiles: [String] = ["alice-trunk", "bob-trunk"], collectorUp: Bool = true, sources: String? = nil) throws {
+        init(
+            agentProfiles: [String] = ["alice-trunk", "bob-trunk"], collectorUp: Bool = true, sources: String? = nil,
+            spoolMaxRecords: Int? = nil
+        ) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("sipmeter-agent-\(UUID().uuidString)")
             logs = dir.appendingPathComponent("logs")
             try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
@@ -56,7 +59,7 @@ struct AgentDaemonTests {
                 paths: ["\(logs.path)/*.log*"]
             """)
             spool:
-              path: \(dir.path)/spool.db
+              path: \(dir.path)/spool.db\(spoolMaxRecords.map { "\n  max_records: \($0)" } ?? "")
             poll_interval_ms: 50
             idle_flush_ms: 200
             """.write(to: agentConfig, atomically: true, encoding: .utf8)
@@ -229,6 +232,53 @@ struct AgentDaemonTests {
         let stop = h.stopAgent(signal: SIGTERM)
         #expect(stop.status == 0)
         #expect(stop.seconds < 10)
+    }
+
+    @Test("a full spool pauses reading, drops nothing, and resumes once the collector takes records")
+    func spoolFull() throws {
+        let h = try Harness(collectorUp: false, spoolMaxRecords: 100)
+        try h.startAgent()
+        usleep(1_000_000)
+        // 28 days of the four sample logs (19 calls a day): 532 calls, a day at a time.
+        let names = ["basic", "busy-fail", "auth", "cancel"]
+        let texts = try names.map(Self.sample)
+        var days: [String] = []
+        for day in 1...28 {
+            let date = String(format: "2026-11-%02d", day)
+            days.append(texts.map { $0.replacingOccurrences(of: "2026-11-23", with: date) }.joined())
+        }
+        #expect(texts.allSatisfy { $0.contains("2026-11-23") })
+        for text in days { try h.append(text, pieces: 1, pause: 150_000) }
+        usleep(2_000_000)
+        func waiting() throws -> Int {
+            let list = try CLI.run("sipmeter-agent", ["spool", "list", "--config", h.agentConfig.path]).stdout
+            return Int(list.split(separator: " ").dropFirst().first ?? "") ?? -1
+        }
+        // Reading stops at the limit: at most one poll's records past it.
+        let held = try waiting()
+        #expect(held >= 100)
+        #expect(held < 200)
+        try h.startCollector()
+        let expected = try Self.expectedIDs(names).count * 28
+        #expect(expected == 532)
+        let ids = try h.waitForCalls(expected, seconds: 60)
+        usleep(500_000)
+        let final = try h.collectedIDs()
+        if final.count != expected {
+            let run = try h.ctl(["calls", "--month", "2026-11", "--limit", "1000", "--json"])
+            let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+            var perDay: [String: Int] = [:]
+            for call in object?["calls"] as? [[String: Any]] ?? [] {
+                perDay[String((call["setup_time"] as? String ?? "").prefix(10)), default: 0] += 1
+            }
+            print("DIAG per day", perDay.sorted { $0.key < $1.key })
+            print("DIAG spool", try CLI.run("sipmeter-agent", ["spool", "list", "--config", h.agentConfig.path]).stdout)
+        }
+        #expect(final.count == expected)
+        #expect(Set(final).count == expected)
+        #expect(ids.count == expected)
+        #expect(try waiting() == 0)
+        #expect(h.stopAgent(signal: SIGTERM).status == 0)
     }
 
     @Test("kill -9 at several moments, rotation by rename and by copy-truncate: nothing lost, nothing twice")

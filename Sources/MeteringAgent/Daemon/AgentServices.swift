@@ -54,9 +54,17 @@ public final class SourcesService: Service, Sendable {
             }
         }
         var warnedFull = false
+        // The spool's depth is counted (a table scan) at most once a second;
+        // in between, what this loop added is counted on top, so the limit
+        // holds however fast the sources are read.
+        var depth = 0
+        var countedAt = ContinuousClock.now - .seconds(10)
         try await withGracefulShutdownHandler {
             while !stop.isSet, !Task.isCancelled {
-                let depth = try spool.depth().count
+                if ContinuousClock.now - countedAt >= .seconds(1) || depth >= config.spoolMaxRecords {
+                    depth = try spool.depth().count
+                    countedAt = ContinuousClock.now
+                }
                 let fill = Double(depth) / Double(config.spoolMaxRecords)
                 if fill >= 0.8, !warnedFull {
                     logger.warning("spool is 80% full", metadata: ["records": "\(depth)", "max": "\(config.spoolMaxRecords)"])
@@ -65,7 +73,7 @@ public final class SourcesService: Service, Sendable {
                     warnedFull = false
                 }
                 if depth < config.spoolMaxRecords {
-                    try pollAll(followers)
+                    depth += try pollAll(followers)
                 } else {
                     // Full: keep the logs where they are rather than drop records.
                     logger.debug("spool full; reading paused")
@@ -82,7 +90,10 @@ public final class SourcesService: Service, Sendable {
         }
     }
 
-    private func pollAll(_ followers: [any SourceFollower]) throws {
+    /// Returns how many records were spooled.
+    @discardableResult
+    private func pollAll(_ followers: [any SourceFollower]) throws -> Int {
+        var spooled = 0
         for follower in followers {
             let (records, checkpoints) = follower.poll(now: .now())
             events.add(follower.takeEvents())
@@ -90,11 +101,13 @@ public final class SourcesService: Service, Sendable {
                 source: follower.name, records: records, checkpoints: checkpoints, journal: follower.takeJournal(),
                 now: .now())
             metrics.recordsSpooled.increment(by: Int64(added))
+            spooled += added
             metrics.source(follower.name, messages: follower.messages, malformed: follower.malformed, bytes: follower.bytesRead)
             if added > 0 {
                 logger.debug("records spooled", metadata: ["source": "\(follower.name)", "count": "\(added)"])
             }
         }
+        return spooled
     }
 }
 

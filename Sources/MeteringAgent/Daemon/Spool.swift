@@ -1,4 +1,5 @@
 internal import GRDB
+internal import SQLiteSupport
 internal import Foundation
 public import MeteringCore
 
@@ -86,11 +87,15 @@ public final class Spool: Sendable {
             var added = 0
             let insert = try db.cachedStatement(
                 sql: "INSERT INTO record (id, body, spooled_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING")
+            var body: [UInt8] = []
             for r in records {
-                var body: [UInt8] = []
+                body.removeAll(keepingCapacity: true)
                 r.appendJSON(to: &body)
-                try insert.execute(arguments: [r.id, Data(body), now.microseconds])
-                added += db.changesCount
+                var row = SQLiteBinder(insert, db)
+                row.text(r.id)
+                row.blob(body)
+                row.int(now.microseconds)
+                added += Int(try row.run())
             }
             try db.execute(sql: "DELETE FROM checkpoint WHERE source = ?", arguments: [source])
             for c in checkpoints {
@@ -116,9 +121,15 @@ public final class Spool: Sendable {
     /// The oldest `limit` records: (id, JSON).
     public func batch(limit: Int) throws -> [(id: String, json: [UInt8])] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, body FROM record ORDER BY seq LIMIT ?", arguments: [limit]).map {
-                (id: $0[0], json: [UInt8]($0[1] as Data))
+            // Read the columns in place: no Row, no Data per record.
+            let select = try db.cachedStatement(sql: "SELECT id, body FROM record ORDER BY seq LIMIT ?")
+            var out: [(id: String, json: [UInt8])] = []
+            let cursor = try Row.fetchCursor(select, arguments: [limit])
+            while let row = try cursor.next() {
+                let json = try row.withUnsafeData(atIndex: 1) { data in [UInt8](data ?? Data()) }
+                out.append((id: row[0], json: json))
             }
+            return out
         }
     }
 
@@ -128,7 +139,9 @@ public final class Spool: Sendable {
         try writer.write { db in
             let delete = try db.cachedStatement(sql: "DELETE FROM record WHERE id = ?")
             for id in delivered {
-                try delete.execute(arguments: [id])
+                var row = SQLiteBinder(delete, db)
+                row.text(id)
+                try row.run()
             }
             for (id, error) in rejected {
                 try db.execute(

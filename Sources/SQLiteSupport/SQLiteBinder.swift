@@ -1,33 +1,34 @@
-internal import GRDB
+public import GRDB
 internal import GRDBSQLite
 
-/// Binds values straight onto a prepared statement and runs it: the ingest
-/// hot path inserts two rows per call, and building `StatementArguments`
-/// arrays cost a quarter of the writer thread.
-struct SQLiteBinder {
+/// Binds values straight onto a prepared statement and runs it: the
+/// collector's ingest inserts two rows per call and the agent's spool one
+/// per record, and building `StatementArguments` arrays cost a quarter of
+/// the writer thread.
+public struct SQLiteBinder {
     private let statement: OpaquePointer
     private let connection: OpaquePointer
     private var index: Int32 = 1
     /// SQLite copies the bytes (SQLITE_TRANSIENT).
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    init(_ statement: Statement, _ db: Database) {
+    public init(_ statement: Statement, _ db: Database) {
         self.statement = statement.sqliteStatement
         self.connection = db.sqliteConnection!
         sqlite3_reset(self.statement)
         sqlite3_clear_bindings(self.statement)
     }
 
-    mutating func int(_ value: Int64?) {
+    public mutating func int(_ value: Int64?) {
         if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
         index += 1
     }
 
-    mutating func int(_ value: Int?) {
+    public mutating func int(_ value: Int?) {
         int(value.map(Int64.init))
     }
 
-    mutating func text(_ value: String?) {
+    public mutating func text(_ value: String?) {
         guard var value else {
             sqlite3_bind_null(statement, index)
             index += 1
@@ -44,8 +45,17 @@ struct SQLiteBinder {
         index += 1
     }
 
+    /// Binds bytes as a BLOB (copied by SQLite).
+    public mutating func blob(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { b in
+            sqlite3_bind_blob(statement, index, b.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(b.count), Self.transient)
+        }
+        index += 1
+    }
+
     /// Runs the statement; returns the number of rows it changed.
-    func run() throws -> Int32 {
+    @discardableResult
+    public func run() throws -> Int32 {
         let code = sqlite3_step(statement)
         guard code == SQLITE_DONE else {
             let message = String(cString: sqlite3_errmsg(connection))
