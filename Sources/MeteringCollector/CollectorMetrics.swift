@@ -1,5 +1,6 @@
 public import Hummingbird
 public import Prometheus
+internal import CreditLedger
 
 /// The collector's Prometheus metrics. Labels are closed sets: never a
 /// phone number, a Call-ID or a record id.
@@ -11,9 +12,21 @@ public struct CollectorMetrics: Sendable {
     let callsUnrated: Counter
     let ingestBatches: Counter
     let ingestDuration: DurationHistogram
+    /// Made once: looking a labelled counter up in the registry takes its
+    /// lock, and these two count every `/v1/authorize` and every response.
+    private let authorizations: [String: Counter]
+    private let responses: [Counter]
 
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
+        var byResult: [String: Counter] = [:]
+        for result in ["allowed"] + DenyReason.allCases.map(\.rawValue) {
+            byResult[result] = registry.makeCounter(name: "sipmeter_collector_authorizations_total", labels: [("result", result)])
+        }
+        authorizations = byResult
+        responses = (1...5).map {
+            registry.makeCounter(name: "sipmeter_collector_http_responses_total", labels: [("class", "\($0)xx")])
+        }
         let records = "sipmeter_collector_records_total"
         recordsAccepted = registry.makeCounter(name: records, labels: [("result", "accepted")])
         recordsDuplicate = registry.makeCounter(name: records, labels: [("result", "duplicate")])
@@ -35,7 +48,9 @@ public struct CollectorMetrics: Sendable {
 
     /// Authorizations by result (`allowed` or a deny reason).
     func authorization(_ result: String) {
-        registry.makeCounter(name: "sipmeter_collector_authorizations_total", labels: [("result", result)]).increment()
+        (authorizations[result]
+            ?? registry.makeCounter(name: "sipmeter_collector_authorizations_total", labels: [("result", result)]))
+            .increment()
     }
 
     /// Webhook deliveries by outcome.
@@ -45,8 +60,12 @@ public struct CollectorMetrics: Sendable {
 
     /// Responses by status class (2xx, 4xx, 5xx).
     func response(status: HTTPResponse.Status) {
-        registry.makeCounter(name: "sipmeter_collector_http_responses_total", labels: [("class", "\(status.code / 100)xx")])
-            .increment()
+        let k = status.code / 100
+        if (1...5).contains(k) {
+            responses[k - 1].increment()
+        } else {
+            registry.makeCounter(name: "sipmeter_collector_http_responses_total", labels: [("class", "\(k)xx")]).increment()
+        }
     }
 }
 

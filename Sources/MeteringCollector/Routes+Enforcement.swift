@@ -16,11 +16,35 @@ final class GroupSet: Sendable {
     }
 }
 
-private struct AuthorizeRequest: Decodable {
+private struct AuthorizeRequest {
     var profile: String
     var caller: String?
     var callee: String
     var call_id: String
+
+    private static let keys = ["profile", "caller", "callee", "call_id"]
+
+    /// Read with `FlatJSON`, not JSONDecoder: this body comes with every call setup.
+    init(_ request: Request, _ context: CollectorContext) async throws {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        guard buffer.readableBytes > 0 else { throw APIError.badRequest("the body is empty; this endpoint takes JSON") }
+        let values: [String?]
+        do {
+            values = try FlatJSON.strings(Array(buffer.readableBytesView), keys: Self.keys)
+        } catch {
+            throw APIError.badRequest("the body is not the JSON this endpoint takes: \(error.description)")
+        }
+        func required(_ i: Int) throws -> String {
+            guard let v = values[i] else {
+                throw APIError.badRequest("the body is not the JSON this endpoint takes: \(Self.keys[i]) is missing")
+            }
+            return v
+        }
+        profile = try required(0)
+        caller = values[1]
+        callee = try required(2)
+        call_id = try required(3)
+    }
 }
 
 private struct AuthorizeJSON: Encodable {
@@ -112,7 +136,7 @@ extension Collector {
         v1.post("authorize") { request, context in
             let principal = try context.requirePrincipal()
             guard principal.role != .member else { throw APIError.forbidden("this needs an agent (switch) or admin token") }
-            let body = try await decodeBody(AuthorizeRequest.self, request, context)
+            let body = try await AuthorizeRequest(request, context)
             let decision: AuthorizationDecision
             do {
                 decision = try await authorizer.authorize(

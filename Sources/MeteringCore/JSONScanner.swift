@@ -235,3 +235,61 @@ struct JSONScanner {
         guard depth <= Self.maxDepth else { throw .syntax("nested deeper than \(Self.maxDepth)") }
     }
 }
+
+/// The string members of a flat JSON object, read without Foundation: the
+/// body of `/v1/authorize`, asked at every call setup, where JSONDecoder
+/// cost more than the decision itself.
+public enum FlatJSON {
+    /// Why a body could not be read, as the sentence an API error carries.
+    public struct Failure: Error, Equatable, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The values of `keys`, in order: nil when absent or null. Other
+    /// members are skipped (as JSONDecoder does); a listed member that is
+    /// not a string, a body that is not one JSON object, or trailing bytes
+    /// are a `Failure` naming what is wrong.
+    public static func strings(_ bytes: [UInt8], keys: [String]) throws(Failure) -> [String?] {
+        var s = JSONScanner(bytes: bytes)
+        var out = [String?](repeating: nil, count: keys.count)
+        let names = keys.map { Array($0.utf8) }
+        do {
+            guard s.peek() == 0x7B else { throw Failure(description: "malformed JSON: the body must be one object") }
+            try s.expect(0x7B)
+            if !s.consume(0x7D) {
+                repeat {
+                    let k: Int?
+                    if let range = try s.plainString() {
+                        k = names.firstIndex { $0.elementsEqual(bytes[range]) }
+                    } else {
+                        let name = try s.string()
+                        k = keys.firstIndex(of: name)
+                    }
+                    try s.expect(0x3A)
+                    guard let k else {
+                        try s.skipValue()
+                        continue
+                    }
+                    if s.null() {
+                        out[k] = nil
+                    } else if try s.kind() == .string {
+                        out[k] = try s.string()
+                    } else {
+                        throw Failure(description: "\(keys[k]) has the wrong type")
+                    }
+                } while s.consume(0x2C)
+                try s.expect(0x7D)
+            }
+            guard s.peek() == nil else { throw Failure(description: "malformed JSON: bytes after the object") }
+        } catch let e as JSONScanner.Failure {
+            switch e {
+            case .syntax(let detail): throw Failure(description: "malformed JSON: \(detail)")
+            }
+        } catch let e as Failure {
+            throw e
+        } catch {
+            throw Failure(description: "malformed JSON")
+        }
+        return out
+    }
+}

@@ -98,6 +98,28 @@ struct EnforcementTests {
             #expect(put.status == .noContent)
             #expect(RouteTests.object(try await authorize("442079460001", agent).body)["reason"] as? String == "suspended")
             #expect(try await authorize("442079460000", agent, profile: "nobody").status == .notFound)
+            // Bodies that are not the request: 400 with the field named, never a crash.
+            for (body, says) in [
+                (#"{"profile":"alice-trunk","callee":"44"}"#, "call_id is missing"),
+                (#"{"profile":"alice-trunk","callee":44,"call_id":"x"}"#, "callee has the wrong type"),
+                (#"{"profile":"alice-trunk","callee":"44","call_id":"x""#, "malformed JSON"),
+                (#"["alice-trunk"]"#, "malformed JSON"),
+                (#"{"profile":"alice-trunk","callee":"44","call_id":"x"} {}"#, "malformed JSON"),
+            ] {
+                let bad = try await client.executeRequest(
+                    uri: "/v1/authorize", method: .post, headers: agent, body: ByteBuffer(string: body))
+                #expect(bad.status == .badRequest, "\(body)")
+                #expect((RouteTests.object(bad.body)["error"] as? String ?? "").contains(says), "\(body)")
+            }
+            // Escapes, unknown members and member order are read as JSON says.
+            let escaped = try await client.executeRequest(
+                uri: "/v1/authorize", method: .post, headers: agent,
+                body: ByteBuffer(
+                    string: #"{"x":{"y":[1,null]},"call_id":"k\u0031","callee":"+44207946\u00300000","caller":null,"#
+                        + #""profile":"alice\u002dtrunk"}"#))
+            // alice is suspended by now: the reason shows the profile was read through its escapes.
+            #expect(escaped.status == .ok)
+            #expect(RouteTests.object(escaped.body)["reason"] as? String == "suspended")
             let limits = RouteTests.object(
                 try await client.executeRequest(uri: "/v1/limits", method: .get, headers: admin, body: nil).body)
             #expect((limits["limits"] as? [[String: Any]])?.first?["suspended"] as? Bool == true)
