@@ -9,7 +9,7 @@ public struct ObservedMessage: Sendable {
     private final class Box: Sendable {
         let message: SIPMessage
         let key: CallKey
-        init(_ message: SIPMessage) {
+        init(_ message: consuming SIPMessage) {
             self.message = message
             self.key = CallKey(message.callID)
         }
@@ -38,7 +38,7 @@ public struct ObservedMessage: Sendable {
     public var leg: Int?
 
     public init(
-        message: SIPMessage, time: Timestamp, sourceHost: String? = nil, destinationHost: String? = nil,
+        message: consuming SIPMessage, time: Timestamp, sourceHost: String? = nil, destinationHost: String? = nil,
         truncated: Bool = false, timeMissing: Bool = false, sequence: Int = 0, leg: Int? = nil
     ) {
         self.box = Box(message)

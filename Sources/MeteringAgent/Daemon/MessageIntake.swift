@@ -69,7 +69,7 @@ struct MessageIntake {
 
     /// Correlates a message parsed by `parse`/`parseAll` (nil: malformed).
     mutating func take(
-        _ captured: CapturedMessage, parsed: SIPMessage?, now: Timestamp, into records: inout [CallRecord]
+        _ captured: CapturedMessage, parsed: consuming SIPMessage?, now: Timestamp, into records: inout [CallRecord]
     ) -> Bool {
         switch parsed {
         case .some(let message):
@@ -87,9 +87,11 @@ struct MessageIntake {
             let before = records.count
             correlator.add(observed, into: &records)
             lastMessage = (captured.time, now)
-            if case .response(let status, _) = message.startLine, (200..<300).contains(status), message.cseqMethod == .invite {
+            if case .response(let status, _) = observed.message.startLine, (200..<300).contains(status),
+                observed.message.cseqMethod == .invite
+            {
                 // The tracker sees it once the reorder window lets it go.
-                answeredCallIDs.insert(message.callID)
+                answeredCallIDs.insert(observed.message.callID)
             }
             forget(records[before...])
             return true

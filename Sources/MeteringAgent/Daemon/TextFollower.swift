@@ -97,15 +97,16 @@ public final class TextFollower: SourceFollower {
             }
             if moreWaiting { break }
         }
-        // One order across the files: by time, else as read.
-        let sorted = arrived.enumerated().sorted {
-            ($0.element.message.time, $0.offset) < ($1.element.message.time, $1.offset)
+        // One order across the files: by time, else as read (indices are
+        // sorted, so no message is copied to be moved).
+        let sorted = arrived.indices.sorted {
+            (arrived[$0].message.time, $0) < (arrived[$1].message.time, $1)
         }
         var sawMessages = false
-        let parsed = MessageIntake.parseAll(sorted.map(\.element.message))
-        for (k, (_, (file, captured))) in sorted.enumerated()
-        where intake.take(captured, parsed: parsed[k], now: now, into: &records) {
-            file.samples.append((captured.time, captured.position))
+        let messages = sorted.map { arrived[$0].message }
+        var parsed = MessageIntake.parseAll(messages)
+        for (k, i) in sorted.enumerated() where intake.take(messages[k], parsed: parsed[k].take(), now: now, into: &records) {
+            arrived[i].file.samples.append((messages[k].time, messages[k].position))
             sawMessages = true
         }
         // A rotated-away file is let go once read to its end and none of its
