@@ -153,6 +153,35 @@ struct SIPParserTests {
         #expect(try SIPParser.parse(broken, scope: .metering).get() == SIPParser.parse(Self.long).get())
     }
 
+    @Test("a header block larger than the parser's stack buffer (8 KB of Record-Route) reads the same in both scopes")
+    func largeHeaders() throws {
+        let routes = (0..<120).map { "Record-Route: <sip:proxy\($0).example.net;lr>\r\n" }.joined()
+        #expect(routes.utf8.count > 4096)
+        let text = Self.withBody.replacingOccurrences(of: "Record-Route: <sip:192.0.2.20;lr>\r\n", with: routes)
+        #expect(text != Self.withBody)
+        let metering = try SIPParser.parse(text, scope: .metering).get()
+        #expect(metering == (try SIPParser.parse(text, scope: .complete).get()))
+        #expect(metering.bodyLength == 37)
+        #expect(metering.toTag == "folded-xyz")
+    }
+
+    @Test(
+        "odd shapes are judged the same way by both scopes: start line only, no blank line, a line without a colon",
+        arguments: [
+            "INVITE sip:a@b SIP/2.0\r\n",
+            "INVITE sip:a@b SIP/2.0",
+            "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nnot a header\r\nCall-ID: x\r\n\r\n",
+        ])
+    func oddShapes(_ text: String) {
+        let metering = SIPParser.parse(text, scope: .metering)
+        let complete = SIPParser.parse(text, scope: .complete)
+        switch (metering, complete) {
+        case (.success(let a), .success(let b)): #expect(a == b)
+        case (.failure, .failure): break
+        default: Issue.record("the scopes disagree on \(text.debugDescription): \(metering) vs \(complete)")
+        }
+    }
+
     @Test("a broken header metering reads is still malformed in the metering scope")
     func brokenReadHeader() {
         let broken = Self.long.replacingOccurrences(of: "To: <sip:+442071234567@example.net>", with: "To: <sip:")
