@@ -61,7 +61,7 @@ static int metering_header(const char *line, size_t n) {
 }
 
 /* Copies the start line and the headers metering reads into `out`
-   (capacity >= len + 3), without the body, and returns the copy's length.
+   (capacity >= len + 4), without the body, and returns the copy's length.
    Sets the body's length and the Content-Length value (-1 when absent or
    not a number). Folded continuation lines follow their header. */
 static size_t metering_subset(const char *buf, size_t len, char *out, size_t *body_length, long *content_length) {
