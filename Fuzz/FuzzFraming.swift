@@ -8,7 +8,8 @@
 //  (b) as one datagram / log record: SIPBytes.fitToContentLength, then parse.
 //  (c) as a text log: lines (split at LF, CR stripped as LineReader does) go
 //      through every dialect's classify, each record's message lines through
-//      TextMessageBuilder.build (as TextLogReader does), then parse; the whole
+//      TextMessageBuilder.build (the add/finish TextLogReader uses, line by
+//      line), then parse; the whole
 //      line list is also given to TextMessageBuilder.build once.
 //
 // Set FUZZ_NO_INVARIANTS=1 to check crashes/hangs only.
