@@ -7,7 +7,7 @@ extension CallState {
     /// Applies an in-dialog request or a response (`m` is `observed`'s
     /// message, passed borrowed so no transition copies it). Returns false
     /// when the message was a retransmission (nothing changed but the flag).
-    mutating func apply(_ observed: ObservedMessage, _ m: SIPMessage) -> Bool {
+    func apply(_ observed: ObservedMessage, _ m: SIPMessage) -> Bool {
         lastActivity = observed.time
         if observed.truncated { flags.insert(.truncated) }
         if observed.timeMissing { flags.insert(.noTimestamp) }
@@ -26,7 +26,7 @@ extension CallState {
 
     /// A new INVITE without To-tag from the same caller on this Call-ID.
     /// Returns false when it was a retransmission.
-    mutating func repeatedInvite(_ observed: ObservedMessage, _ m: SIPMessage) -> Bool {
+    func repeatedInvite(_ observed: ObservedMessage, _ m: SIPMessage) -> Bool {
         let key = RequestKey(branch: m.viaBranch ?? "", method: .invite, cseq: m.cseq)
         guard seenRequests.insert(key).inserted else { return retransmitted() }
         lastActivity = observed.time
@@ -44,7 +44,7 @@ extension CallState {
         return true
     }
 
-    private mutating func retransmitted() -> Bool {
+    private func retransmitted() -> Bool {
         flags.insert(.retransmissions)
         return false
     }
@@ -55,7 +55,7 @@ extension CallState {
         m.viaBranch.map { callerBranches.contains($0) } ?? (m.viaCount <= callerViaCount)
     }
 
-    private mutating func request(_ method: SIPMethod, _ observed: ObservedMessage, _ m: SIPMessage) {
+    private func request(_ method: SIPMethod, _ observed: ObservedMessage, _ m: SIPMessage) {
         switch method {
         case .cancel:
             // RFC 3261 §9.1: a CANCEL carries the branch of the INVITE it
@@ -84,7 +84,7 @@ extension CallState {
         }
     }
 
-    private mutating func response(_ status: Int, _ observed: ObservedMessage, _ m: SIPMessage) {
+    private func response(_ status: Int, _ observed: ObservedMessage, _ m: SIPMessage) {
         switch m.cseqMethod {
         case .invite where onCallerLeg(m):
             inviteResponse(status, observed, m)
@@ -101,7 +101,7 @@ extension CallState {
         }
     }
 
-    private mutating func inviteResponse(_ status: Int, _ observed: ObservedMessage, _ m: SIPMessage) {
+    private func inviteResponse(_ status: Int, _ observed: ObservedMessage, _ m: SIPMessage) {
         switch status {
         case 100..<200:
             guard status > 100, answerTime == nil, failure == nil else { return }

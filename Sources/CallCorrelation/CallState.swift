@@ -6,7 +6,12 @@ import SIPParsing
 /// that carried the first INVITE, and its INVITEs are told apart from the
 /// proxy's forwarded copies by their Via depth (a proxy adds one Via,
 /// RFC 3261 §16.6 step 8).
-struct CallState {
+///
+/// A class: the tracker reaches a call through its slot on every message,
+/// and a reference is read and changed in place where a struct of a dozen
+/// strings and arrays was copied (retaining each) by the optimizer. Only
+/// the tracker holds calls, so no two owners ever share one.
+final class CallState {
     enum Phase {
         case setup, answered, ended
     }

@@ -171,7 +171,7 @@ public struct CallTracker {
         let (profile, direction) = matcher.match(
             fromUser: m.fromUser, assertedUser: m.assertedUser, requestUser: m.requestUser, toUser: m.toUser, hosts: hosts
         )
-        var call = CallState(
+        let call = CallState(
             invite: observed, caller: m.fromUser ?? "", callee: m.requestUser ?? m.toUser ?? "", profile: profile,
             direction: direction, settings: settings
         )

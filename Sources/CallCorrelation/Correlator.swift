@@ -19,20 +19,30 @@ public struct Correlator {
     public var reorderedMessages: Int { reorder.reordered }
 
     /// Adds one message; appends records that are final and in order.
-    public mutating func add(_ message: ObservedMessage, into out: inout [CallRecord]) {
+    public mutating func add(_ message: consuming ObservedMessage, into out: inout [CallRecord]) {
         reorder.add(message, into: &released)
         guard !released.isEmpty else { return }
-        for m in released { tracker.handle(m, into: &closed) }
-        released.removeAll(keepingCapacity: true)
+        handleReleased()
         flush(into: &out)
+    }
+
+    /// Hands the released messages to the tracker, each borrowed in place.
+    private mutating func handleReleased() {
+        for i in released.indices { tracker.handle(released[i], into: &closed) }
+        released.removeAll(keepingCapacity: true)
+    }
+
+    /// Moves the closed records into the ordered queue, in closing order.
+    private mutating func queueClosed() {
+        closed.reverse()
+        while let r = closed.popLast() { ready.insert(r) }
     }
 
     /// Moves time forward with no message (a live source gone quiet):
     /// calls whose bounds have passed are closed and released.
     public mutating func advance(to time: Timestamp, into out: inout [CallRecord]) {
         reorder.drain(into: &released)
-        for m in released { tracker.handle(m, into: &closed) }
-        released.removeAll(keepingCapacity: true)
+        handleReleased()
         tracker.advance(to: time, into: &closed)
         release(watermark: time, into: &out)
     }
@@ -55,11 +65,9 @@ public struct Correlator {
     /// Ends the input: every open call is closed and every record released.
     public mutating func finish(into out: inout [CallRecord]) {
         reorder.drain(into: &released)
-        for m in released { tracker.handle(m, into: &closed) }
-        released.removeAll()
+        handleReleased()
         tracker.finish(into: &closed)
-        for r in closed { ready.insert(r) }
-        closed.removeAll()
+        queueClosed()
         ready.releaseAll(into: &out)
     }
 
@@ -69,8 +77,7 @@ public struct Correlator {
 
     /// Releases records that no open or future call can precede.
     private mutating func release(watermark limit: Timestamp, into out: inout [CallRecord]) {
-        for r in closed { ready.insert(r) }
-        closed.removeAll(keepingCapacity: true)
+        queueClosed()
         guard !ready.isEmpty else { return }
         var watermark = limit
         if let open = tracker.earliestOpenSetup(), open < watermark { watermark = open }

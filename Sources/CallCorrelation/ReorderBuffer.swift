@@ -25,10 +25,11 @@ struct ReorderBuffer {
     }
 
     /// Adds a message; appends those now safe to process, in order.
-    mutating func add(_ message: ObservedMessage, into out: inout [ObservedMessage]) {
+    mutating func add(_ message: consuming ObservedMessage, into out: inout [ObservedMessage]) {
         if message.time < newest {
             reordered += 1
-            items.insert(message, at: insertionIndex(message))
+            let at = insertionIndex(message)
+            items.insert(message, at: at)
         } else {
             items.append(message)
             newest = message.time
@@ -64,7 +65,7 @@ struct ReorderBuffer {
         return lo
     }
 
-    private mutating func release(_ message: ObservedMessage) -> ObservedMessage {
+    private mutating func release(_ message: consuming ObservedMessage) -> ObservedMessage {
         // Later than even the window allows: keep its place in arrival
         // order, at the time of what came before it (never backwards).
         var m = message

@@ -2,23 +2,24 @@ import MeteringCore
 
 /// Closed records waiting to be written in setup-time order. Calls mostly
 /// close in the order they started, so records sit in one sorted array:
-/// inserted by binary search near the end, released from the front.
+/// inserted by binary search near the end, released from the front
+/// (moved out, never copied).
 struct SetupOrderedRecords {
-    private var items: [CallRecord] = []
+    private var items: [CallRecord?] = []
     private var head = 0
 
     var isEmpty: Bool { head == items.count }
 
     /// The earliest setup time waiting to be released.
-    var earliestSetup: Timestamp? { head < items.count ? items[head].setupTime : nil }
+    var earliestSetup: Timestamp? { head < items.count ? items[head]!.setupTime : nil }
 
-    mutating func insert(_ record: CallRecord) {
-        if let last = items.last, head < items.count, Self.less(record, last) {
+    mutating func insert(_ record: consuming CallRecord) {
+        if head < items.count, Self.less(record, items[items.count - 1]!) {
             var lo = head
             var hi = items.count
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if Self.less(items[mid], record) { lo = mid + 1 } else { hi = mid }
+                if Self.less(items[mid]!, record) { lo = mid + 1 } else { hi = mid }
             }
             items.insert(record, at: lo)
         } else {
@@ -28,15 +29,18 @@ struct SetupOrderedRecords {
 
     /// Appends to `out`, in order, every record that started before `watermark`.
     mutating func release(before watermark: Timestamp, into out: inout [CallRecord]) {
-        while head < items.count, items[head].setupTime < watermark {
-            out.append(items[head])
+        while head < items.count, items[head]!.setupTime < watermark {
+            out.append(items[head].take()!)
             head += 1
         }
         compact()
     }
 
     mutating func releaseAll(into out: inout [CallRecord]) {
-        out.append(contentsOf: items[head...])
+        while head < items.count {
+            out.append(items[head].take()!)
+            head += 1
+        }
         items.removeAll()
         head = 0
     }

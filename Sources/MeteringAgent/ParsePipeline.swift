@@ -141,12 +141,12 @@ public enum ParsePipeline {
             for m in batch.observed {
                 correlator.add(m, into: &records)
             }
-            for r in records { record(r) }
+            for i in records.indices { record(records[i]) }
             records.removeAll(keepingCapacity: true)
         }
         readerDone.wait()
         correlator.finish(into: &records)
-        for r in records { record(r) }
+        for i in records.indices { record(records[i]) }
 
         for failure in merged.failures { summary.unusable.append(failure.description) }
         for stats in merged.stats {
