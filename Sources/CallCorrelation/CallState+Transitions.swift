@@ -13,11 +13,13 @@ extension CallState {
         if observed.timeMissing { flags.insert(.noTimestamp) }
         switch m.startLine {
         case .request(let method, _, _):
-            let key = RequestKey(branch: m.viaBranch ?? m.fromTag ?? "", method: method, cseq: m.cseq)
+            let key = RequestKey(branch: Token(m.viaBranch ?? m.fromTag ?? ""), method: method, cseq: m.cseq)
             guard seenRequests.insert(key).inserted else { return retransmitted() }
             request(method, observed, m)
         case .response(let status, _):
-            let key = ResponseKey(branch: m.viaBranch ?? "", cseq: m.cseq, method: m.cseqMethod, status: status, toTag: m.toTag)
+            let key = ResponseKey(
+                branch: Token(m.viaBranch ?? ""), cseq: m.cseq, method: m.cseqMethod, status: status,
+                toTag: m.toTag.map(Token.init))
             guard seenResponses.insert(key).inserted else { return retransmitted() }
             response(status, observed, m)
         }
@@ -27,7 +29,7 @@ extension CallState {
     /// A new INVITE without To-tag from the same caller on this Call-ID.
     /// Returns false when it was a retransmission.
     func repeatedInvite(_ observed: ObservedMessage, _ m: SIPMessage) -> Bool {
-        let key = RequestKey(branch: m.viaBranch ?? "", method: .invite, cseq: m.cseq)
+        let key = RequestKey(branch: Token(m.viaBranch ?? ""), method: .invite, cseq: m.cseq)
         guard seenRequests.insert(key).inserted else { return retransmitted() }
         lastActivity = observed.time
         // The proxy's forwarded copy carries one Via more: not a new attempt.
@@ -40,7 +42,7 @@ extension CallState {
         failure = nil
         phase = .setup
         latestInviteTime = observed.time
-        if let branch = m.viaBranch { callerBranches.insert(branch) }
+        if let branch = m.viaBranch { callerBranches.insert(Token(branch)) }
         return true
     }
 
@@ -52,7 +54,7 @@ extension CallState {
     /// Whether a message belongs to the caller's INVITE transactions: same
     /// top Via branch (RFC 3261 §17.1.3), else the same Via depth.
     private func onCallerLeg(_ m: SIPMessage) -> Bool {
-        m.viaBranch.map { callerBranches.contains($0) } ?? (m.viaCount <= callerViaCount)
+        m.viaBranch.map { callerBranches.contains(Token($0)) } ?? (m.viaCount <= callerViaCount)
     }
 
     private func request(_ method: SIPMethod, _ observed: ObservedMessage, _ m: SIPMessage) {
@@ -107,7 +109,7 @@ extension CallState {
             guard status > 100, answerTime == nil, failure == nil else { return }
             if progressTime == nil { progressTime = observed.time }
             if let tag = m.toTag {
-                earlyToTags.insert(tag)
+                earlyToTags.insert(Token(tag))
                 if earlyToTags.count > 1 { flags.insert(.forked) }
             }
         case 200..<300:
@@ -120,7 +122,7 @@ extension CallState {
                 phase = endTime == nil ? .answered : .ended
                 lastRefresh = observed.time
                 sessionExpires = m.sessionExpires
-                if let tag = m.toTag, !earlyToTags.isEmpty, !earlyToTags.contains(tag) || earlyToTags.count > 1 {
+                if let tag = m.toTag, !earlyToTags.isEmpty, !earlyToTags.contains(Token(tag)) || earlyToTags.count > 1 {
                     flags.insert(.forked)
                 }
             } else if m.toTag != answerToTag {

@@ -17,17 +17,17 @@ final class CallState {
     }
 
     struct RequestKey: Hashable {
-        var branch: String
+        var branch: Token
         var method: SIPMethod
         var cseq: UInt32
     }
 
     struct ResponseKey: Hashable {
-        var branch: String
+        var branch: Token
         var cseq: UInt32
         var method: SIPMethod
         var status: Int
-        var toTag: String?
+        var toTag: Token?
     }
 
     let key: CallKey
@@ -50,7 +50,7 @@ final class CallState {
 
     var phase = Phase.setup
     /// Top Via branches of the caller's initial INVITEs (one per auth round).
-    var callerBranches: SmallSet<String> = []
+    var callerBranches: SmallSet<Token> = []
     var latestInviteTime: Timestamp
     var seenRequests: SmallSet<RequestKey> = []
     var seenResponses: SmallSet<ResponseKey> = []
@@ -58,7 +58,7 @@ final class CallState {
     var answerTime: Timestamp?
     var answerToTag: String?
     var answerStatus: Int?
-    var earlyToTags: SmallSet<String> = []
+    var earlyToTags: SmallSet<Token> = []
     var failure: (status: Int, time: Timestamp)?
     var cancelTime: Timestamp?
     var endTime: Timestamp?
@@ -91,6 +91,6 @@ final class CallState {
         latestInviteTime = invite.time
         lastActivity = invite.time
         deadline = Timestamp(microseconds: Int64.min)
-        if let branch = m.viaBranch { callerBranches.insert(branch) }
+        if let branch = m.viaBranch { callerBranches.insert(Token(branch)) }
     }
 }

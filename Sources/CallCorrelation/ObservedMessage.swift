@@ -59,17 +59,42 @@ struct CallKey: Hashable, Sendable {
     let hash: UInt64
 
     init(_ id: String) {
-        var id = id
-        self.hash = id.withUTF8 { bytes in
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-            return h
-        }
+        self.hash = fnv1a(id)
         self.id = id
     }
 
     static func == (a: CallKey, b: CallKey) -> Bool { a.hash == b.hash && a.id == b.id }
     func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+    /// What the tables ask for. The default feeds `hash(into:)` through
+    /// SipHash on every lookup; the FNV-1a value only needs the table's
+    /// seed mixed in and its bits spread (MurmurHash3's 64-bit finaliser).
+    func _rawHashValue(seed: Int) -> Int {
+        var x = hash ^ UInt64(bitPattern: Int64(seed))
+        x ^= x >> 33
+        x &*= 0xff51_afd7_ed55_8ccd
+        x ^= x >> 33
+        x &*= 0xc4ce_b9fe_1a85_ec53
+        x ^= x >> 33
+        return Int(truncatingIfNeeded: x)
+    }
+}
+
+/// 64-bit FNV-1a of a string's UTF-8.
+func fnv1a(_ text: String) -> UInt64 {
+    var text = text
+    return text.withUTF8 { bytes in
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return h
+    }
+}
+
+/// A branch or tag as its 64-bit hash: a call remembers the transactions
+/// and tags it saw without holding (retaining, then releasing) their
+/// strings; two different tokens of one call collide with odds of 2⁻⁶⁴.
+struct Token: Hashable {
+    let bits: UInt64
+    init(_ text: String) { bits = fnv1a(text) }
 }
 
 /// Tunables of correlation; defaults are what an operator expects.

@@ -63,7 +63,8 @@ public enum ParsePipeline {
     }
 
     private struct ParsedBatch: @unchecked Sendable {
-        var observed: [ObservedMessage] = []
+        /// Optional so that the correlator can move each message out.
+        var observed: [ObservedMessage?] = []
         var failures: [String] = []
         var failureCount = 0
     }
@@ -134,12 +135,12 @@ public enum ParsePipeline {
             summary.dispositions[r.disposition, default: 0] += 1
             emit(r)
         }
-        while let batch = results.take() {
+        while var batch = results.take() {
             summary.parsed += batch.observed.count
             summary.malformed += batch.failureCount
             for line in batch.failures { summary.warn(line) }
-            for m in batch.observed {
-                correlator.add(m, into: &records)
+            for i in batch.observed.indices {
+                correlator.add(batch.observed[i].take()!, into: &records)
             }
             for i in records.indices { record(records[i]) }
             records.removeAll(keepingCapacity: true)

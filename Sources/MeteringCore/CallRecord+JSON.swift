@@ -57,16 +57,16 @@ public struct JSONObjectWriter {
         out.append(UInt8(ascii: "{"))
     }
 
-    private mutating func key(_ name: String) {
+    private mutating func key(_ name: StaticString) {
         if !first { out.append(UInt8(ascii: ",")) }
         first = false
         out.append(UInt8(ascii: "\""))
-        out.append(contentsOf: name.utf8)
+        name.withUTF8Buffer { out.append(contentsOf: $0) }
         out.append(UInt8(ascii: "\""))
         out.append(UInt8(ascii: ":"))
     }
 
-    public mutating func string(_ name: String, _ value: String?) {
+    public mutating func string(_ name: StaticString, _ value: String?) {
         key(name)
         guard let value else {
             out.append(contentsOf: "null".utf8)
@@ -75,7 +75,7 @@ public struct JSONObjectWriter {
         Self.appendQuoted(&out, value)
     }
 
-    public mutating func time(_ name: String, _ value: Timestamp?) {
+    public mutating func time(_ name: StaticString, _ value: Timestamp?) {
         key(name)
         guard let value else {
             out.append(contentsOf: "null".utf8)
@@ -86,7 +86,7 @@ public struct JSONObjectWriter {
         out.append(UInt8(ascii: "\""))
     }
 
-    public mutating func int(_ name: String, _ value: Int64?) {
+    public mutating func int(_ name: StaticString, _ value: Int64?) {
         key(name)
         guard let value else {
             out.append(contentsOf: "null".utf8)
@@ -95,7 +95,7 @@ public struct JSONObjectWriter {
         out.append(contentsOf: String(value).utf8)
     }
 
-    public mutating func strings(_ name: String, _ values: [String]) {
+    public mutating func strings(_ name: StaticString, _ values: [String]) {
         key(name)
         out.append(UInt8(ascii: "["))
         for (i, v) in values.enumerated() {
@@ -113,9 +113,15 @@ public struct JSONObjectWriter {
     /// RFC 8259 string escaping.
     public static func appendQuoted(_ out: inout [UInt8], _ value: String) {
         out.append(UInt8(ascii: "\""))
-        // Most values need no escape: copy them whole.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out.append(contentsOf: value.utf8)
+        // Most values need no escape: copy them whole (scanned and copied
+        // as one contiguous buffer, not byte by byte through the view).
+        var value = value
+        let plain = value.withUTF8 { bytes in
+            for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if plain {
             out.append(UInt8(ascii: "\""))
             return
         }

@@ -15,33 +15,33 @@ extension Timestamp {
             days -= 1
         }
         let (y, m, d) = CivilDate.fromDays(days)
-        func digits(_ value: Int64, _ width: Int) {
-            var buffer: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (48, 48, 48, 48, 48, 48)
-            var v = value
-            withUnsafeMutableBytes(of: &buffer) { raw in
-                var i = width - 1
-                while i >= 0 {
-                    raw[i] = UInt8(48 + v % 10)
+        // YYYY-MM-DDTHH:MM:SS.uuuuuuZ filled in a stack buffer, appended once.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 27) { text in
+            func digits(_ value: Int64, _ at: Int, _ width: Int) {
+                var v = value
+                var i = at + width - 1
+                while i >= at {
+                    text[i] = UInt8(48 + v % 10)
                     v /= 10
                     i -= 1
                 }
-                out.append(contentsOf: raw[0..<width])
             }
+            digits(y, 0, 4)
+            text[4] = UInt8(ascii: "-")
+            digits(m, 5, 2)
+            text[7] = UInt8(ascii: "-")
+            digits(d, 8, 2)
+            text[10] = UInt8(ascii: "T")
+            digits(secOfDay / 3600, 11, 2)
+            text[13] = UInt8(ascii: ":")
+            digits(secOfDay / 60 % 60, 14, 2)
+            text[16] = UInt8(ascii: ":")
+            digits(secOfDay % 60, 17, 2)
+            text[19] = UInt8(ascii: ".")
+            digits(micros, 20, 6)
+            text[26] = UInt8(ascii: "Z")
+            out.append(contentsOf: UnsafeBufferPointer(text))
         }
-        digits(y, 4)
-        out.append(UInt8(ascii: "-"))
-        digits(m, 2)
-        out.append(UInt8(ascii: "-"))
-        digits(d, 2)
-        out.append(UInt8(ascii: "T"))
-        digits(secOfDay / 3600, 2)
-        out.append(UInt8(ascii: ":"))
-        digits(secOfDay / 60 % 60, 2)
-        out.append(UInt8(ascii: ":"))
-        digits(secOfDay % 60, 2)
-        out.append(UInt8(ascii: "."))
-        digits(micros, 6)
-        out.append(UInt8(ascii: "Z"))
     }
 }
 
