@@ -45,14 +45,15 @@ public enum SIPBytes {
     /// The Content-Length (long or compact `l`) in a header block, or nil.
     /// Returns -1 when the value is not a number.
     static func contentLength(_ b: UnsafeRawBufferPointer, headerEnd: Int) -> Int? {
+        guard let base = b.baseAddress else { return nil }
         var lineStart = 0
-        var i = 0
-        while i < headerEnd {
-            if b[i] == 0x0A {
-                if let v = contentLengthValue(b, lineStart, i) { return v }
-                lineStart = i + 1
-            }
-            i += 1
+        // Line by line (memchr finds each LF); only a line starting with
+        // C or L can hold the header.
+        while lineStart < headerEnd, let lf = memchr(base + lineStart, 0x0A, headerEnd - lineStart) {
+            let i = base.distance(to: UnsafeRawPointer(lf))
+            let first = b[lineStart] | 0x20
+            if first == 0x63 || first == 0x6C, let v = contentLengthValue(b, lineStart, i) { return v }
+            lineStart = i + 1
         }
         return nil
     }
@@ -167,14 +168,12 @@ extension SIPBytes {
         guard b[0] == 0x53, b[1] == 0x49, b[2] == 0x50, b[3] == 0x2F else { return true }  // "SIP/"
         if b[7] == 0x20, b[8] == 0x31, b[9] == 0x30, b[10] == 0x30, b[11] == 0x20 { return false }  // "SIP/2.0 100 "
         let end = headerEnd(b, limit: maxHeaderBytes) ?? b.count
+        guard let base = b.baseAddress else { return true }
         var lineStart = 0
-        var i = 0
-        while i < end {
-            if b[i] == 0x0A {
-                lineStart = i + 1
-            } else if i == lineStart, i + 5 < end, b[i] | 0x20 == 0x63, b[i + 1] | 0x20 == 0x73, b[i + 2] | 0x20 == 0x65,
-                b[i + 3] | 0x20 == 0x71
-            {
+        while lineStart < end {
+            // Line by line: memchr finds each LF.
+            let i = lineStart
+            if i + 5 < end, b[i] | 0x20 == 0x63, b[i + 1] | 0x20 == 0x73, b[i + 2] | 0x20 == 0x65, b[i + 3] | 0x20 == 0x71 {
                 // "CSeq" [WS] ":" [WS] number WS method
                 var k = i + 4
                 while k < end, b[k] == 0x20 || b[k] == 0x09 { k += 1 }
@@ -188,7 +187,8 @@ extension SIPBytes {
                 if byeResponses, b[8] >= 0x32, token(b, method, k, "BYE") { return true }
                 return token(b, method, k, "INVITE") || token(b, method, k, "UPDATE") || k == method
             }
-            i += 1
+            guard let lf = memchr(base + lineStart, 0x0A, end - lineStart) else { break }
+            lineStart = base.distance(to: UnsafeRawPointer(lf)) + 1
         }
         return true
     }

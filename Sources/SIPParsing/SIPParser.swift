@@ -80,31 +80,35 @@ public enum SIPParser {
         if f.is_request != 0 {
             guard let method = f.method else { return .failure(.malformed(code: -1)) }
             startLine = .request(
-                method: SIPMethod(String(cString: method)), uriUser: f.ruri_user.map(string), uriHost: f.ruri_host.map(string))
+                method: SIPMethod(cString: method), uriUser: f.ruri_user.map(string), uriHost: f.ruri_host.map(string))
         } else {
             startLine = .response(status: Int(f.status_code), reason: f.reason_phrase.map(string) ?? "")
         }
-        var message = SIPMessage(
-            startLine: startLine,
-            callID: callID,
-            cseq: seq,
-            cseqMethod: SIPMethod(String(cString: cseqMethod)),
-            fromUser: f.from_user.map(string),
-            fromHost: f.from_host.map(string),
-            fromTag: f.from_tag.map(string),
-            toUser: f.to_user.map(string),
-            toTag: f.to_tag.map(string),
-            viaBranch: f.via_branch.map(string),
-            viaCount: Int(f.via_count),
-            bodyLength: f.body_length
-        )
-        if let pai = f.pai { message.assertedUser = HeaderValues.uriUser(in: String(cString: pai)) }
-        if let se = f.session_expires {
-            (message.sessionExpires, message.refresher) = HeaderValues.sessionExpires(String(cString: se))
-        }
-        if let reason = f.reason { message.q850Cause = HeaderValues.q850Cause(String(cString: reason)) }
-        if f.content_length_value >= 0 { message.contentLength = f.content_length_value }
-        return .success(message)
+        // Every field first, then one initialiser: the message is built in
+        // place in the result, never copied.
+        let assertedUser = f.pai.flatMap { HeaderValues.uriUser(in: String(cString: $0)) }
+        let (sessionExpires, refresher) = f.session_expires.map { HeaderValues.sessionExpires(String(cString: $0)) } ?? (nil, nil)
+        let q850Cause = f.reason.flatMap { HeaderValues.q850Cause(String(cString: $0)) }
+        return .success(
+            SIPMessage(
+                startLine: startLine,
+                callID: callID,
+                cseq: seq,
+                cseqMethod: SIPMethod(cString: cseqMethod),
+                fromUser: f.from_user.map(string),
+                fromHost: f.from_host.map(string),
+                fromTag: f.from_tag.map(string),
+                toUser: f.to_user.map(string),
+                toTag: f.to_tag.map(string),
+                viaBranch: f.via_branch.map(string),
+                viaCount: Int(f.via_count),
+                assertedUser: assertedUser,
+                sessionExpires: sessionExpires,
+                refresher: refresher,
+                q850Cause: q850Cause,
+                contentLength: f.content_length_value >= 0 ? f.content_length_value : nil,
+                bodyLength: f.body_length
+            ))
     }
 
     private static func string(_ p: UnsafePointer<CChar>) -> String { String(cString: p) }
@@ -120,6 +124,28 @@ public enum SIPParser {
             base[n] = UInt8(ascii: "@")
             UnsafeMutableRawPointer(base + n + 1).copyMemory(from: host, byteCount: h)
             return n + 1 + h
+        }
+    }
+}
+
+extension SIPMethod {
+    /// The method named by a C string, matched on its bytes: no String is
+    /// made for the methods correlation knows (two per message).
+    fileprivate init(cString name: UnsafePointer<CChar>) {
+        let n = strlen(name)
+        func named(_ word: StaticString) -> Bool {
+            n == word.utf8CodeUnitCount && memcmp(name, word.utf8Start, n) == 0
+        }
+        if named("INVITE") {
+            self = .invite
+        } else if named("BYE") {
+            self = .bye
+        } else if named("ACK") {
+            self = .ack
+        } else if named("CANCEL") {
+            self = .cancel
+        } else {
+            self = SIPMethod(String(cString: name))
         }
     }
 }
