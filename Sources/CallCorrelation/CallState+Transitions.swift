@@ -13,13 +13,13 @@ extension CallState {
         if observed.timeMissing { flags.insert(.noTimestamp) }
         switch m.startLine {
         case .request(let method, _, _):
-            let key = RequestKey(branch: Token(m.viaBranch ?? m.fromTag ?? ""), method: method, cseq: m.cseq)
+            let key = RequestKey(branch: observed.tokens.branchOrFromTag, method: method, cseq: m.cseq)
             guard seenRequests.insert(key).inserted else { return retransmitted() }
             request(method, observed, m)
         case .response(let status, _):
             let key = ResponseKey(
-                branch: Token(m.viaBranch ?? ""), cseq: m.cseq, method: m.cseqMethod, status: status,
-                toTag: m.toTag.map(Token.init))
+                branch: observed.tokens.branchOrEmpty, cseq: m.cseq, method: m.cseqMethod, status: status,
+                toTag: observed.tokens.toTag)
             guard seenResponses.insert(key).inserted else { return retransmitted() }
             response(status, observed, m)
         }
@@ -29,7 +29,7 @@ extension CallState {
     /// A new INVITE without To-tag from the same caller on this Call-ID.
     /// Returns false when it was a retransmission.
     func repeatedInvite(_ observed: ObservedMessage, _ m: SIPMessage) -> Bool {
-        let key = RequestKey(branch: Token(m.viaBranch ?? ""), method: .invite, cseq: m.cseq)
+        let key = RequestKey(branch: observed.tokens.branchOrEmpty, method: .invite, cseq: m.cseq)
         guard seenRequests.insert(key).inserted else { return retransmitted() }
         lastActivity = observed.time
         // The proxy's forwarded copy carries one Via more: not a new attempt.
@@ -42,7 +42,7 @@ extension CallState {
         failure = nil
         phase = .setup
         latestInviteTime = observed.time
-        if let branch = m.viaBranch { callerBranches.insert(Token(branch)) }
+        if let branch = observed.tokens.branch { callerBranches.insert(branch) }
         return true
     }
 
@@ -53,8 +53,8 @@ extension CallState {
 
     /// Whether a message belongs to the caller's INVITE transactions: same
     /// top Via branch (RFC 3261 §17.1.3), else the same Via depth.
-    private func onCallerLeg(_ m: SIPMessage) -> Bool {
-        m.viaBranch.map { callerBranches.contains(Token($0)) } ?? (m.viaCount <= callerViaCount)
+    private func onCallerLeg(_ observed: ObservedMessage, _ m: SIPMessage) -> Bool {
+        observed.tokens.branch.map { callerBranches.contains($0) } ?? (m.viaCount <= callerViaCount)
     }
 
     private func request(_ method: SIPMethod, _ observed: ObservedMessage, _ m: SIPMessage) {
@@ -63,7 +63,7 @@ extension CallState {
             // RFC 3261 §9.1: a CANCEL carries the branch of the INVITE it
             // cancels; only the caller's counts (a proxy also cancels the
             // losing branches of a fork).
-            if onCallerLeg(m), answerTime == nil, cancelTime == nil { cancelTime = observed.time }
+            if onCallerLeg(observed, m), answerTime == nil, cancelTime == nil { cancelTime = observed.time }
         case .bye:
             // The end is the BYE as the caller's hop carried it; a proxy
             // relays a callee's BYE to the caller a little later.
@@ -88,7 +88,7 @@ extension CallState {
 
     private func response(_ status: Int, _ observed: ObservedMessage, _ m: SIPMessage) {
         switch m.cseqMethod {
-        case .invite where onCallerLeg(m):
+        case .invite where onCallerLeg(observed, m):
             inviteResponse(status, observed, m)
         case .bye where status >= 200 && endTime != nil:
             if callerLeg == nil || observed.leg == nil || observed.leg == callerLeg { byeCompleted = true }
@@ -108,8 +108,8 @@ extension CallState {
         case 100..<200:
             guard status > 100, answerTime == nil, failure == nil else { return }
             if progressTime == nil { progressTime = observed.time }
-            if let tag = m.toTag {
-                earlyToTags.insert(Token(tag))
+            if let tag = observed.tokens.toTag {
+                earlyToTags.insert(tag)
                 if earlyToTags.count > 1 { flags.insert(.forked) }
             }
         case 200..<300:
@@ -122,7 +122,7 @@ extension CallState {
                 phase = endTime == nil ? .answered : .ended
                 lastRefresh = observed.time
                 sessionExpires = m.sessionExpires
-                if let tag = m.toTag, !earlyToTags.isEmpty, !earlyToTags.contains(Token(tag)) || earlyToTags.count > 1 {
+                if let tag = observed.tokens.toTag, !earlyToTags.isEmpty, !earlyToTags.contains(tag) || earlyToTags.count > 1 {
                     flags.insert(.forked)
                 }
             } else if m.toTag != answerToTag {

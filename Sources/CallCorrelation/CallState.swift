@@ -91,6 +91,6 @@ final class CallState {
         latestInviteTime = invite.time
         lastActivity = invite.time
         deadline = Timestamp(microseconds: Int64.min)
-        if let branch = m.viaBranch { callerBranches.insert(Token(branch)) }
+        if let branch = invite.tokens.branch { callerBranches.insert(branch) }
     }
 }

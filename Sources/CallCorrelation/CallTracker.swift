@@ -175,7 +175,7 @@ public struct CallTracker {
             invite: observed, caller: m.fromUser ?? "", callee: m.requestUser ?? m.toUser ?? "", profile: profile,
             direction: direction, settings: settings
         )
-        call.seenRequests.insert(CallState.RequestKey(branch: Token(m.viaBranch ?? ""), method: .invite, cseq: m.cseq))
+        call.seenRequests.insert(CallState.RequestKey(branch: observed.tokens.branchOrEmpty, method: .invite, cseq: m.cseq))
         if observed.truncated { call.flags.insert(.truncated) }
         if observed.timeMissing { call.flags.insert(.noTimestamp) }
         counters.calls += 1

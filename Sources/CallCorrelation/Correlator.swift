@@ -20,7 +20,7 @@ public struct Correlator {
 
     /// Adds one message; appends records that are final and in order.
     public mutating func add(_ message: consuming ObservedMessage, into out: inout [CallRecord]) {
-        reorder.add(message, into: &released)
+        reorder.add(consume message, into: &released)
         guard !released.isEmpty else { return }
         handleReleased()
         flush(into: &out)
@@ -28,8 +28,16 @@ public struct Correlator {
 
     /// Hands the released messages to the tracker, each borrowed in place.
     private mutating func handleReleased() {
-        for i in released.indices { tracker.handle(released[i], into: &closed) }
+        Self.handle(released, by: &tracker, into: &closed)
         released.removeAll(keepingCapacity: true)
+    }
+
+    /// Separate so that `messages` is a borrowed parameter: read through
+    /// `self` beside the mutated tracker, each element was copied.
+    private static func handle(
+        _ messages: borrowing [ObservedMessage], by tracker: inout CallTracker, into closed: inout [CallRecord]
+    ) {
+        for i in messages.indices { tracker.handle(messages[i], into: &closed) }
     }
 
     /// Moves the closed records into the ordered queue, in closing order.

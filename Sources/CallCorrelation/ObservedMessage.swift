@@ -9,9 +9,32 @@ public struct ObservedMessage: Sendable {
     private final class Box: Sendable {
         let message: SIPMessage
         let key: CallKey
+        let tokens: Tokens
         init(_ message: consuming SIPMessage) {
+            let key = CallKey(message.callID)
+            let tokens = Tokens(branch: message.viaBranch, fromTag: message.fromTag, toTag: message.toTag)
+            self.key = key
+            self.tokens = tokens
             self.message = message
-            self.key = CallKey(message.callID)
+        }
+    }
+
+    /// The branch and tag hashes the call state keeps, computed where the
+    /// message was made (a parser thread), not on the correlator.
+    struct Tokens: Sendable {
+        /// The top Via branch, if any.
+        let branch: Token?
+        /// The branch, or "" (transaction keys of INVITEs and responses).
+        let branchOrEmpty: Token
+        /// The branch, else the From tag, else "" (in-dialog requests).
+        let branchOrFromTag: Token
+        let toTag: Token?
+
+        init(branch: String?, fromTag: String?, toTag: String?) {
+            self.branch = branch.map(Token.init)
+            branchOrEmpty = self.branch ?? Token("")
+            branchOrFromTag = self.branch ?? Token(fromTag ?? "")
+            self.toTag = toTag.map(Token.init)
         }
     }
 
@@ -25,6 +48,7 @@ public struct ObservedMessage: Sendable {
     /// The Call-ID with its hash, computed where the message was made (a
     /// parser thread), not on the correlator.
     var callKey: CallKey { box.key }
+    var tokens: Tokens { box.tokens }
     public var time: Timestamp
     /// Addresses as text (`ip`), when the source logged them.
     public var sourceHost: String?
@@ -92,7 +116,7 @@ func fnv1a(_ text: String) -> UInt64 {
 /// A branch or tag as its 64-bit hash: a call remembers the transactions
 /// and tags it saw without holding (retaining, then releasing) their
 /// strings; two different tokens of one call collide with odds of 2⁻⁶⁴.
-struct Token: Hashable {
+struct Token: Hashable, Sendable {
     let bits: UInt64
     init(_ text: String) { bits = fnv1a(text) }
 }

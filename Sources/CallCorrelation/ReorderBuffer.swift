@@ -29,10 +29,10 @@ struct ReorderBuffer {
         if message.time < newest {
             reordered += 1
             let at = insertionIndex(message)
-            items.insert(message, at: at)
+            items.insert(consume message, at: at)
         } else {
-            items.append(message)
             newest = message.time
+            items.append(consume message)
         }
         let limit = newest.adding(microseconds: -window)
         while head < items.count, items[head]!.time <= limit {
@@ -68,7 +68,7 @@ struct ReorderBuffer {
     private mutating func release(_ message: consuming ObservedMessage) -> ObservedMessage {
         // Later than even the window allows: keep its place in arrival
         // order, at the time of what came before it (never backwards).
-        var m = message
+        var m = consume message
         if m.time < lastReleased { m.time = lastReleased }
         lastReleased = m.time
         return m

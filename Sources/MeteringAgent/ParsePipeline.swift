@@ -62,7 +62,10 @@ public enum ParsePipeline {
         var firstSequence: Int
     }
 
-    private struct ParsedBatch: @unchecked Sendable {
+    /// A class: the correlator moves each message out of `observed` in
+    /// place, which needs the array uniquely referenced (a struct passed
+    /// through the slots arrived with its array shared, and was copied).
+    private final class ParsedBatch: @unchecked Sendable {
         /// Optional so that the correlator can move each message out.
         var observed: [ObservedMessage?] = []
         var failures: [String] = []
@@ -135,7 +138,7 @@ public enum ParsePipeline {
             summary.dispositions[r.disposition, default: 0] += 1
             emit(r)
         }
-        while var batch = results.take() {
+        while let batch = results.take() {
             summary.parsed += batch.observed.count
             summary.malformed += batch.failureCount
             for line in batch.failures { summary.warn(line) }
@@ -181,7 +184,7 @@ public enum ParsePipeline {
     private static func parse(
         _ batch: RawBatch, inputs: [(path: String, unit: String)], needsHosts: Bool, scope: SIPParser.Scope
     ) -> ParsedBatch {
-        var out = ParsedBatch()
+        let out = ParsedBatch()
         out.observed.reserveCapacity(batch.messages.count)
         for (k, captured) in batch.messages.enumerated() {
             switch captured.bytes.withUnsafeBytes({ SIPParser.parse($0, scope: scope) }) {
