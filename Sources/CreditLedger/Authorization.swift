@@ -81,22 +81,31 @@ public enum Authorization {
             return deny(.barredDestination)
         }
         guard let entry = c.deck?.match(normalisedNumber: number) else { return deny(.noRate) }
-        for (limit, used) in [
-            (c.profileLimits.callsPerSecond, c.profileCallsLastSecond), (c.memberLimits.callsPerSecond, c.memberCallsLastSecond),
-        ] {
-            if let limit, used >= limit { return deny(.cpsLimit, entry) }
+        // The profile's bounds, then the member's (checked in place: no
+        // array of copied limits per request on this hot path).
+        func overRate(_ limit: Int?, _ used: Int) -> Bool { limit.map { used >= $0 } ?? false }
+        if overRate(c.profileLimits.callsPerSecond, c.profileCallsLastSecond)
+            || overRate(c.memberLimits.callsPerSecond, c.memberCallsLastSecond)
+        {
+            return deny(.cpsLimit, entry)
+        }
+        /// nil when under the channels; true when bursting; false when full.
+        func burst(_ limits: Limits, _ inUse: Int, _ since: Timestamp?) -> Bool? {
+            guard let channels = limits.channels, inUse >= channels else { return nil }
+            // Above the channels: only inside the burst, for a while.
+            guard let burst = limits.burstChannels, inUse < burst else { return false }
+            if let since, c.now.microseconds - since.microseconds >= limits.burstWindowSeconds * 1_000_000 {
+                return false
+            }
+            return true
         }
         var bursting = false
-        for (limits, inUse, since) in [
-            (c.profileLimits, c.profileChannelsInUse, c.profileBurstingSince),
-            (c.memberLimits, c.memberChannelsInUse, c.memberBurstingSince),
+        for state in [
+            burst(c.profileLimits, c.profileChannelsInUse, c.profileBurstingSince),
+            burst(c.memberLimits, c.memberChannelsInUse, c.memberBurstingSince),
         ] {
-            guard let channels = limits.channels, inUse >= channels else { continue }
-            // Above the channels: only inside the burst, for a while.
-            guard let burst = limits.burstChannels, inUse < burst else { return deny(.channelsFull, entry) }
-            if let since, c.now.microseconds - since.microseconds >= limits.burstWindowSeconds * 1_000_000 {
-                return deny(.channelsFull, entry)
-            }
+            guard let state else { continue }
+            guard state else { return deny(.channelsFull, entry) }
             bursting = true
         }
         let cap =

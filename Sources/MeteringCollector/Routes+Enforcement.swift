@@ -66,9 +66,10 @@ private struct AuthorizeJSON: Encodable {
         if let rate { text += ",\"rate\":{\"prefix\":\"\(rate.prefix)\",\"rate_per_minute\":\"\(rate.rate_per_minute)\"}" }
         if let reason { text += ",\"reason\":\"\(reason)\"" }
         text += "}"
-        return Response(
-            status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: .ok, headers: Self.headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
+
+    private static let headers: HTTPFields = [.contentType: "application/json"]
 }
 
 private struct LimitsJSON: Codable {

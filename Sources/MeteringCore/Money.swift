@@ -59,13 +59,7 @@ public struct Rate: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// `"0.021000"` with trailing zeros beyond 4 decimals trimmed: `"0.0210"`.
     public var description: String {
-        var text = FixedDecimal.format(micros, scale: Rate.scale)
-        var trim = Rate.scale - Money.scale
-        while trim > 0, text.hasSuffix("0") {
-            text.removeLast()
-            trim -= 1
-        }
-        return text
+        FixedDecimal.format(micros, scale: Rate.scale, keepingDecimals: Money.scale)
     }
 }
 
@@ -115,12 +109,46 @@ public enum FixedDecimal {
 
     /// `value` (a count of 10^-scale) as text with exactly `scale` decimals.
     public static func format(_ value: Int64, scale: Int) -> String {
-        var factor: Int64 = 1
-        for _ in 0..<scale { factor *= 10 }
-        let magnitude = value.magnitude
-        let whole = magnitude / UInt64(factor)
-        let fraction = String(magnitude % UInt64(factor))
-        let padded = String(repeating: "0", count: scale - fraction.count) + fraction
-        return (value < 0 ? "-" : "") + "\(whole)." + padded
+        format(value, scale: scale, keepingDecimals: scale)
+    }
+
+    /// `format`, with trailing zeros of the fraction dropped down to
+    /// `keepingDecimals` digits. Written into one buffer (rates and money go
+    /// into every authorization answer and report line).
+    public static func format(_ value: Int64, scale: Int, keepingDecimals keep: Int) -> String {
+        precondition(scale >= 0 && scale <= 18 && keep <= scale)
+        // Digits of the magnitude, at least scale + 1 of them, right-aligned.
+        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &digits) { d in
+            var m = value.magnitude
+            var n = 0
+            repeat {
+                d[31 - n] = UInt8(48 + m % 10)
+                m /= 10
+                n += 1
+            } while m > 0 || n <= scale
+            var end = 32
+            while end > 32 - (scale - keep), d[end - 1] == 48 { end -= 1 }
+            let wholeCount = n - scale
+            let fractionCount = end - (32 - scale)
+            return String(unsafeUninitializedCapacity: 1 + wholeCount + 1 + fractionCount) { out in
+                var k = 0
+                if value < 0 {
+                    out[0] = UInt8(ascii: "-")
+                    k = 1
+                }
+                for i in (32 - n)..<(32 - scale) {
+                    out[k] = d[i]
+                    k += 1
+                }
+                out[k] = UInt8(ascii: ".")
+                k += 1
+                for i in (32 - scale)..<end {
+                    out[k] = d[i]
+                    k += 1
+                }
+                return k
+            }
+        }
     }
 }

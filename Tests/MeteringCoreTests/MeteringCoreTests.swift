@@ -49,6 +49,30 @@ struct MeteringCoreTests {
         ])
     func normalise(_ raw: String, _ expected: String) {
         #expect(PhoneNumber.normalise(raw) == expected)
+        // The String fast path and the generic one agree.
+        #expect(PhoneNumber.normalise(Substring(raw)) == expected)
+    }
+
+    @Test(
+        "the one-buffer number formatting matches the decimal text it replaced",
+        arguments: [0, 1, -1, 9, 10, 99, 100, 12_345, -12_345, 1_000_000, 21_000, 20_100, 123_456_789, Int64.max, Int64.min])
+    func fixedDecimal(_ value: Int64) {
+        for scale in [1, 2, 4, 6] {
+            // The text the former implementation built from strings.
+            var factor: Int64 = 1
+            for _ in 0..<scale { factor *= 10 }
+            let fraction = String(value.magnitude % UInt64(factor))
+            let padded = String(repeating: "0", count: scale - fraction.count) + fraction
+            let expected = (value < 0 ? "-" : "") + "\(value.magnitude / UInt64(factor))." + padded
+            #expect(FixedDecimal.format(value, scale: scale) == expected)
+        }
+        var rate = FixedDecimal.format(value, scale: Rate.scale)
+        var trim = Rate.scale - Money.scale
+        while trim > 0, rate.hasSuffix("0") {
+            rate.removeLast()
+            trim -= 1
+        }
+        #expect(Rate(micros: value).description == rate)
     }
 
     @Test("ids are deterministic and depend on every input")
