@@ -1,3 +1,4 @@
+import MeteringCore
 import SIPCapture
 
 /// Several inputs read as one stream in time order (a k-way merge of
@@ -20,13 +21,17 @@ final class MergedSource {
             primed = true
             for i in sources.indices { heads[i] = pull(i) }
         }
+        // Heads are compared by time in place and the winner moved out:
+        // no message is copied on the way.
         var best: Int?
+        var bestTime = Timestamp(microseconds: 0)
         for i in heads.indices {
-            guard let h = heads[i] else { continue }
-            if let b = best, let hb = heads[b], hb.time <= h.time { continue }
+            guard let t = heads[i]?.time else { continue }
+            if best != nil, bestTime <= t { continue }
             best = i
+            bestTime = t
         }
-        guard let i = best, let message = heads[i] else { return nil }
+        guard let i = best, let message = heads[i].take() else { return nil }
         heads[i] = pull(i)
         return (message, i)
     }

@@ -186,24 +186,29 @@ public enum ParsePipeline {
     ) -> ParsedBatch {
         let out = ParsedBatch()
         out.observed.reserveCapacity(batch.messages.count)
-        for (k, captured) in batch.messages.enumerated() {
-            switch captured.bytes.withUnsafeBytes({ SIPParser.parse($0, scope: scope) }) {
-            case .success(let message):
-                out.observed.append(
-                    ObservedMessage(
-                        message: message, time: captured.time,
-                        sourceHost: needsHosts ? captured.source?.address : nil,
-                        destinationHost: needsHosts ? captured.destination?.address : nil,
-                        truncated: captured.truncated, timeMissing: captured.timeMissing,
-                        sequence: batch.firstSequence + k,
-                        leg: legKey(captured.source, captured.destination)
+        // Each captured message is read in place (an element of the batch),
+        // never copied: its bytes are not retained and released again here.
+        batch.messages.withUnsafeBufferPointer { captured in
+            for k in captured.indices {
+                switch captured[k].bytes.withUnsafeBytes({ SIPParser.parse($0, scope: scope) }) {
+                case .success(let message):
+                    out.observed.append(
+                        ObservedMessage(
+                            message: message, time: captured[k].time,
+                            sourceHost: needsHosts ? captured[k].source?.address : nil,
+                            destinationHost: needsHosts ? captured[k].destination?.address : nil,
+                            truncated: captured[k].truncated, timeMissing: captured[k].timeMissing,
+                            sequence: batch.firstSequence + k,
+                            leg: legKey(captured[k].source, captured[k].destination)
+                        )
                     )
-                )
-            case .failure(let error):
-                out.failureCount += 1
-                if out.failures.count < 5 {
-                    let input = inputs[batch.inputs[k]]
-                    out.failures.append("\(input.path): \(input.unit) \(captured.position): malformed SIP skipped: \(error)")
+                case .failure(let error):
+                    out.failureCount += 1
+                    if out.failures.count < 5 {
+                        let input = inputs[batch.inputs[k]]
+                        out.failures.append(
+                            "\(input.path): \(input.unit) \(captured[k].position): malformed SIP skipped: \(error)")
+                    }
                 }
             }
         }

@@ -15,7 +15,9 @@ public final class PcapReader: MessageSource {
     private var packetNumber: Int64 = 0
     private var fragments = IPv4Reassembler()
     private var tcp = TCPReassembler()
-    private var queue: [CapturedMessage] = []
+    /// Framed messages of the last packet; moved out one by one (optional
+    /// so that handing one over copies nothing).
+    private var queue: [CapturedMessage?] = []
     private var queueIndex = 0
     private var finished = false
     /// A live capture: `next()` returns nil when no packet waits, and the
@@ -100,7 +102,7 @@ public final class PcapReader: MessageSource {
     public func next() throws(CaptureError) -> CapturedMessage? {
         while true {
             if queueIndex < queue.count {
-                let message = queue[queueIndex]
+                let message = queue[queueIndex].take()
                 queueIndex += 1
                 return message
             }
