@@ -83,8 +83,9 @@ public struct CallTracker {
             if let gone = closed[observed.callKey], gone.until > now { counters.late += 1 } else { counters.unrelated += 1 }
             return
         }
-        if slots[slot]!.apply(observed, m) {
-            schedule(slot)
+        let call = slots[slot]!
+        if call.apply(observed, m) {
+            schedule(slot, call)
         } else {
             counters.retransmissions += 1
         }
@@ -96,11 +97,11 @@ public struct CallTracker {
         while let next = deadlines.min, next.time <= now {
             deadlines.pop()
             let slot = Int(next.slot)
-            guard generations[slot] == next.generation, slots[slot]?.scheduled == next.time else { continue }
-            let deadline = slots[slot]!.deadline
+            guard generations[slot] == next.generation, let call = slots[slot], call.scheduled == next.time else { continue }
+            let deadline = call.deadline
             if deadline > now {
                 // The call's bound moved later since this entry was pushed.
-                slots[slot]!.scheduled = deadline
+                call.scheduled = deadline
                 deadlines.push(TimedCall(time: deadline, slot: next.slot, generation: next.generation))
                 continue
             }
@@ -149,9 +150,10 @@ public struct CallTracker {
 
     private mutating func initialInvite(_ observed: ObservedMessage, _ m: SIPMessage, into out: inout [CallRecord]) {
         if let slot = index[observed.callKey] {
-            if (m.fromTag ?? "") == slots[slot]!.fromTag {
-                if slots[slot]!.repeatedInvite(observed, m) {
-                    schedule(slot)
+            let call = slots[slot]!
+            if (m.fromTag ?? "") == call.fromTag {
+                if call.repeatedInvite(observed, m) {
+                    schedule(slot, call)
                 } else {
                     counters.retransmissions += 1
                 }
@@ -167,7 +169,9 @@ public struct CallTracker {
             counters.retransmissions += 1
             return
         }
-        let hosts = [observed.sourceHost, observed.destinationHost].compactMap { $0 }
+        let hosts =
+            observed.sourceHost == nil && observed.destinationHost == nil
+            ? [] : [observed.sourceHost, observed.destinationHost].compactMap { $0 }
         let (profile, direction) = matcher.match(
             fromUser: m.fromUser, assertedUser: m.assertedUser, requestUser: m.requestUser, toUser: m.toUser, hosts: hosts
         )
@@ -181,7 +185,7 @@ public struct CallTracker {
         counters.calls += 1
         let slot = insert(call)
         openSetups.push(TimedCall(time: call.setupTime, slot: Int32(slot), generation: generations[slot]))
-        schedule(slot)
+        schedule(slot, call)
     }
 
     private mutating func insert(_ call: CallState) -> Int {
@@ -225,11 +229,11 @@ public struct CallTracker {
 
     /// One heap entry per call at a time, unless the bound moves earlier;
     /// a bound that moves later is re-pushed when the old one is reached.
-    private mutating func schedule(_ slot: Int) {
-        let deadline = slots[slot]!.nextDeadline(settings)
-        slots[slot]!.deadline = deadline
-        if deadline < slots[slot]!.scheduled {
-            slots[slot]!.scheduled = deadline
+    private mutating func schedule(_ slot: Int, _ call: CallState) {
+        let deadline = call.nextDeadline(settings)
+        call.deadline = deadline
+        if deadline < call.scheduled {
+            call.scheduled = deadline
             deadlines.push(TimedCall(time: deadline, slot: Int32(slot), generation: generations[slot]))
         }
     }

@@ -37,7 +37,11 @@ public struct Correlator {
     private static func handle(
         _ messages: borrowing [ObservedMessage], by tracker: inout CallTracker, into closed: inout [CallRecord]
     ) {
-        for i in messages.indices { tracker.handle(messages[i], into: &closed) }
+        // Through a buffer pointer: its subscript lends the element in place
+        // (the array's getter handed out a retained copy).
+        messages.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices { tracker.handle(buffer[i], into: &closed) }
+        }
     }
 
     /// Moves the closed records into the ordered queue, in closing order.

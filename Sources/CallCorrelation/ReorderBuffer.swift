@@ -18,7 +18,13 @@ struct ReorderBuffer {
     private(set) var reordered = 0
 
     /// The earliest time of a message still held back.
-    var earliestHeld: Timestamp? { head < items.count ? items[head]!.time : nil }
+    var earliestHeld: Timestamp? { head < items.count ? time(at: head) : nil }
+
+    /// The time of a held message, read in place (the array's getter would
+    /// hand out a retained copy of the whole message).
+    private func time(at i: Int) -> Timestamp {
+        items.withUnsafeBufferPointer { $0[i]?.time } ?? lastReleased
+    }
 
     init(windowMs: Int64) {
         self.window = windowMs * 1000
@@ -35,7 +41,7 @@ struct ReorderBuffer {
             items.append(consume message)
         }
         let limit = newest.adding(microseconds: -window)
-        while head < items.count, items[head]!.time <= limit {
+        while head < items.count, time(at: head) <= limit {
             out.append(release(items[head].take()!))
             head += 1
         }
@@ -59,8 +65,8 @@ struct ReorderBuffer {
         var hi = items.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            let time = items[mid]!.time
-            if time < m.time || (time == m.time && items[mid]!.sequence < m.sequence) { lo = mid + 1 } else { hi = mid }
+            let (time, sequence) = items.withUnsafeBufferPointer { ($0[mid]!.time, $0[mid]!.sequence) }
+            if time < m.time || (time == m.time && sequence < m.sequence) { lo = mid + 1 } else { hi = mid }
         }
         return lo
     }
