@@ -169,9 +169,7 @@ public struct CallTracker {
             counters.retransmissions += 1
             return
         }
-        let hosts =
-            observed.sourceHost == nil && observed.destinationHost == nil
-            ? [] : [observed.sourceHost, observed.destinationHost].compactMap { $0 }
+        let hosts = [observed.sourceHost, observed.destinationHost].compactMap { $0 }
         let (profile, direction) = matcher.match(
             fromUser: m.fromUser, assertedUser: m.assertedUser, requestUser: m.requestUser, toUser: m.toUser, hosts: hosts
         )

@@ -23,7 +23,7 @@ struct ReorderBuffer {
     /// The time of a held message, read in place (the array's getter would
     /// hand out a retained copy of the whole message).
     private func time(at i: Int) -> Timestamp {
-        items.withUnsafeBufferPointer { $0[i]?.time } ?? lastReleased
+        items.withUnsafeBufferPointer { $0[i]!.time }
     }
 
     init(windowMs: Int64) {
