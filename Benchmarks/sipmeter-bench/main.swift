@@ -1,7 +1,8 @@
 // The floor for `sipmeter-agent parse`: frames every SIP message of a
 // capture into memory, then times a bare libosip2 parse loop over them on
-// N threads (no correlation, no output), once on whole messages and once
-// on the headers metering reads (what the agent hands libosip2).
+// N threads (no correlation, no output): on whole messages with libosip2's
+// default allocator (the floor), then on the headers metering reads, with
+// that allocator and with the per-thread arena (what the agent does).
 import Foundation
 import SIPCapture
 import SIPParsing
@@ -27,14 +28,14 @@ let messages: [[UInt8]] = load(args[1])
 SIPParser.initialize()
 /// Parses every message on `threads` threads: the complete parse is the
 /// floor the issue names; the metering scope is what the agent asks.
-func time(_ scope: SIPParser.Scope, _ label: String) {
+func time(_ scope: SIPParser.Scope, _ allocation: SIPParser.Allocation, _ label: String) {
     let start = DispatchTime.now().uptimeNanoseconds
     let failures = ManagedCounter()
     DispatchQueue.concurrentPerform(iterations: threads) { t in
         var bad = 0
         var i = t
         while i < messages.count {
-            if case .failure = SIPParser.parse(messages[i], scope: scope) { bad += 1 }
+            if case .failure = SIPParser.parse(messages[i], scope: scope, allocation: allocation) { bad += 1 }
             i += threads
         }
         failures.add(bad)
@@ -45,10 +46,11 @@ func time(_ scope: SIPParser.Scope, _ label: String) {
             format: "%@: %d messages, %d threads, %.3f s, %.0f messages/s, %d failed", label, messages.count, threads,
             seconds, Double(messages.count) / seconds, failures.value))
 }
-time(.complete, "libosip2 floor (whole messages)")
-time(.metering, "libosip2, metering headers only")
-time(.complete, "libosip2 floor (whole messages)")
-time(.metering, "libosip2, metering headers only")
+for _ in 0..<2 {
+    time(.complete, .system, "libosip2 floor (whole messages)")
+    time(.metering, .system, "libosip2, metering headers only")
+    time(.metering, .arena, "libosip2, metering headers, arena")
+}
 
 final class ManagedCounter: @unchecked Sendable {
     private let lock = NSLock()

@@ -77,7 +77,7 @@ extension CallState {
             }
             endOnCallerLeg = callerHop
             endTime = observed.time
-            endedBy = (m.fromTag ?? "") == fromTag ? .caller : .callee
+            endedBy = observed.tokens.fromTag == fromTagToken ? .caller : .callee
             if let cause = m.q850Cause { q850Cause = cause }
             if answerTime == nil { flags.insert(.byeWithoutAnswer) }
             phase = .ended
@@ -117,6 +117,7 @@ extension CallState {
                 // A 2xx wins over a CANCEL or a 487 seen out of order (RFC 3261 §9.1).
                 answerTime = observed.time
                 answerToTag = m.toTag
+                answerToTagToken = observed.tokens.toTag
                 answerStatus = status
                 failure = nil
                 phase = endTime == nil ? .answered : .ended
@@ -125,7 +126,7 @@ extension CallState {
                 if let tag = observed.tokens.toTag, !earlyToTags.isEmpty, !earlyToTags.contains(tag) || earlyToTags.count > 1 {
                     flags.insert(.forked)
                 }
-            } else if m.toTag != answerToTag {
+            } else if observed.tokens.toTag != answerToTagToken {
                 // A second branch answered too (RFC 3261 §13.2.2.4): bill the first.
                 flags.insert(.forked)
             }

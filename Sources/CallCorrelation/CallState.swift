@@ -33,6 +33,8 @@ final class CallState {
     let key: CallKey
     var callID: String { key.id }
     let fromTag: String
+    /// `fromTag` as a token, for matching messages' tags.
+    let fromTagToken: Token
     let caller: String
     let callee: String
     let setupTime: Timestamp
@@ -57,6 +59,7 @@ final class CallState {
     var progressTime: Timestamp?
     var answerTime: Timestamp?
     var answerToTag: String?
+    var answerToTagToken: Token?
     var answerStatus: Int?
     var earlyToTags: SmallSet<Token> = []
     var failure: (status: Int, time: Timestamp)?
@@ -81,6 +84,7 @@ final class CallState {
         let m = invite.message
         key = invite.callKey
         fromTag = m.fromTag ?? ""
+        fromTagToken = invite.tokens.fromTag
         self.caller = caller
         self.callee = callee
         setupTime = invite.time

@@ -21,7 +21,7 @@ public struct CallTracker {
     /// What is remembered of a closed call (RFC 3261 §17: retransmissions
     /// can trail a transaction by 64·T1).
     private struct Closed {
-        var fromTag: String
+        var fromTag: Token
         var highestInviteCSeq: UInt32
         var until: Timestamp
     }
@@ -151,7 +151,7 @@ public struct CallTracker {
     private mutating func initialInvite(_ observed: ObservedMessage, _ m: SIPMessage, into out: inout [CallRecord]) {
         if let slot = index[observed.callKey] {
             let call = slots[slot]!
-            if (m.fromTag ?? "") == call.fromTag {
+            if observed.tokens.fromTag == call.fromTagToken {
                 if call.repeatedInvite(observed, m) {
                     schedule(slot, call)
                 } else {
@@ -162,7 +162,7 @@ public struct CallTracker {
             // A different caller reuses the Call-ID: the old call is over.
             let old = remove(slot)
             out.append(retire(old, at: old.endTime ?? old.lastActivity, endOfInput: false))
-        } else if let gone = closed[observed.callKey], gone.until > now, gone.fromTag == (m.fromTag ?? ""),
+        } else if let gone = closed[observed.callKey], gone.until > now, gone.fromTag == observed.tokens.fromTag,
             m.cseq <= gone.highestInviteCSeq
         {
             // A retransmission of an INVITE whose call is already closed.
@@ -219,7 +219,7 @@ public struct CallTracker {
         if until > now {
             var highest: UInt32 = 0
             for key in call.seenRequests where key.method == .invite { highest = max(highest, key.cseq) }
-            closed[call.key] = Closed(fromTag: call.fromTag, highestInviteCSeq: highest, until: until)
+            closed[call.key] = Closed(fromTag: call.fromTagToken, highestInviteCSeq: highest, until: until)
             closedOrder.append((call.key, until))
         }
         return close(call, at: time, endOfInput: endOfInput)

@@ -11,8 +11,8 @@ public struct ObservedMessage: Sendable {
         let key: CallKey
         let tokens: Tokens
         init(_ message: consuming SIPMessage) {
-            let key = CallKey(message.callID)
-            let tokens = Tokens(branch: message.viaBranch, fromTag: message.fromTag, toTag: message.toTag)
+            let key = CallKey(message.text)
+            let tokens = Tokens(message.text)
             self.key = key
             self.tokens = tokens
             self.message = message
@@ -28,13 +28,16 @@ public struct ObservedMessage: Sendable {
         let branchOrEmpty: Token
         /// The branch, else the From tag, else "" (in-dialog requests).
         let branchOrFromTag: Token
+        /// The From tag, or "" when there is none.
+        let fromTag: Token
         let toTag: Token?
 
-        init(branch: String?, fromTag: String?, toTag: String?) {
-            self.branch = branch.map(Token.init)
-            branchOrEmpty = self.branch ?? Token("")
-            branchOrFromTag = self.branch ?? Token(fromTag ?? "")
-            self.toTag = toTag.map(Token.init)
+        init(_ text: SIPMessageText) {
+            branch = text.withBytes(.viaBranch, Token.init)
+            fromTag = text.withBytes(.fromTag, Token.init) ?? Token.empty
+            toTag = text.withBytes(.toTag, Token.init)
+            branchOrEmpty = branch ?? Token.empty
+            branchOrFromTag = branch ?? fromTag
         }
     }
 
@@ -78,16 +81,22 @@ public struct ObservedMessage: Sendable {
 
 /// A Call-ID with its hash computed once (64-bit FNV-1a): the tracker's
 /// tables hash, and rehash when they delete, without reading the string.
+/// It refers to the message's text (where the Call-ID already is) rather
+/// than holding a string of its own.
 struct CallKey: Hashable, Sendable {
-    let id: String
+    let text: SIPMessageText
     let hash: UInt64
 
-    init(_ id: String) {
-        self.hash = fnv1a(id)
-        self.id = id
+    init(_ text: SIPMessageText) {
+        self.hash = text.withBytes(.callID, fnv1a) ?? fnv1a(UnsafeRawBufferPointer(start: nil, count: 0))
+        self.text = text
     }
 
-    static func == (a: CallKey, b: CallKey) -> Bool { a.hash == b.hash && a.id == b.id }
+    init(_ id: String) { self.init(SIPMessageText(strings: [id])) }
+
+    var id: String { text.string(.callID) ?? "" }
+
+    static func == (a: CallKey, b: CallKey) -> Bool { a.hash == b.hash && a.text.same(.callID, as: b.text) }
     func hash(into hasher: inout Hasher) { hasher.combine(hash) }
     /// What the tables ask for. The default feeds `hash(into:)` through
     /// SipHash on every lookup; the FNV-1a value only needs the table's
@@ -103,14 +112,11 @@ struct CallKey: Hashable, Sendable {
     }
 }
 
-/// 64-bit FNV-1a of a string's UTF-8.
-func fnv1a(_ text: String) -> UInt64 {
-    var text = text
-    return text.withUTF8 { bytes in
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        return h
-    }
+/// 64-bit FNV-1a of some bytes.
+func fnv1a(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+    return h
 }
 
 /// A branch or tag as its 64-bit hash: a call remembers the transactions
@@ -118,7 +124,9 @@ func fnv1a(_ text: String) -> UInt64 {
 /// strings; two different tokens of one call collide with odds of 2⁻⁶⁴.
 struct Token: Hashable, Sendable {
     let bits: UInt64
-    init(_ text: String) { bits = fnv1a(text) }
+    init(_ bytes: UnsafeRawBufferPointer) { bits = fnv1a(bytes) }
+    /// The token of no text (a missing tag or branch).
+    static let empty = Token(UnsafeRawBufferPointer(start: nil, count: 0))
 }
 
 /// Tunables of correlation; defaults are what an operator expects.

@@ -55,9 +55,18 @@ public struct ParseSummary: Sendable {
 /// thread. Queues are bounded, so memory stays flat however large the
 /// input; batches are re-sequenced, so output never depends on timing.
 public enum ParsePipeline {
+    /// Messages as the reader hands them to a parser thread. Their bytes
+    /// are packed into one buffer: each message's own array is freed on
+    /// the reader thread that made it (where the allocator reuses it at
+    /// once) instead of on a parser thread, and a batch is one allocation.
     private struct RawBatch: @unchecked Sendable {
         var index: Int
+        /// Each message without its bytes (they are in `bytes`).
         var messages: [CapturedMessage]
+        var bytes: [UInt8]
+        /// Where each message's bytes end in `bytes` (each starts where the
+        /// one before it ends).
+        var ends: [Int]
         var inputs: [Int]
         var firstSequence: Int
     }
@@ -106,14 +115,21 @@ public enum ParsePipeline {
             yieldToCorrelator()
             var index = 0
             var sequence = 0
+            var lastBytes = 0
             while true {
-                var batch = RawBatch(index: index, messages: [], inputs: [], firstSequence: sequence)
+                var batch = RawBatch(index: index, messages: [], bytes: [], ends: [], inputs: [], firstSequence: sequence)
                 batch.messages.reserveCapacity(batchSize)
-                while batch.messages.count < batchSize, let (m, input) = readerBox.merged.next() {
+                batch.ends.reserveCapacity(batchSize)
+                batch.bytes.reserveCapacity(lastBytes + lastBytes / 8)
+                while batch.messages.count < batchSize, var (m, input) = readerBox.merged.next() {
+                    batch.bytes.append(contentsOf: m.bytes)
+                    batch.ends.append(batch.bytes.count)
+                    m.bytes = []
                     batch.messages.append(m)
                     batch.inputs.append(input)
                 }
                 if batch.messages.isEmpty { break }
+                lastBytes = batch.bytes.count
                 sequence += batch.messages.count
                 rawQueue.put(batch)
                 index += 1
@@ -187,27 +203,31 @@ public enum ParsePipeline {
         let out = ParsedBatch()
         out.observed.reserveCapacity(batch.messages.count)
         // Each captured message is read in place (an element of the batch),
-        // never copied: its bytes are not retained and released again here.
+        // never copied: nothing of it is retained and released again here.
+        let bytes = batch.bytes
         batch.messages.withUnsafeBufferPointer { captured in
-            for k in captured.indices {
-                switch captured[k].bytes.withUnsafeBytes({ SIPParser.parse($0, scope: scope) }) {
-                case .success(let message):
-                    out.observed.append(
-                        ObservedMessage(
-                            message: message, time: captured[k].time,
-                            sourceHost: needsHosts ? captured[k].source?.address : nil,
-                            destinationHost: needsHosts ? captured[k].destination?.address : nil,
-                            truncated: captured[k].truncated, timeMissing: captured[k].timeMissing,
-                            sequence: batch.firstSequence + k,
-                            leg: legKey(captured[k].source, captured[k].destination)
+            bytes.withUnsafeBytes { all in
+                for k in captured.indices {
+                    let start = k == 0 ? 0 : batch.ends[k - 1]
+                    switch SIPParser.parse(UnsafeRawBufferPointer(rebasing: all[start..<batch.ends[k]]), scope: scope) {
+                    case .success(let message):
+                        out.observed.append(
+                            ObservedMessage(
+                                message: message, time: captured[k].time,
+                                sourceHost: needsHosts ? captured[k].source?.address : nil,
+                                destinationHost: needsHosts ? captured[k].destination?.address : nil,
+                                truncated: captured[k].truncated, timeMissing: captured[k].timeMissing,
+                                sequence: batch.firstSequence + k,
+                                leg: legKey(captured[k].source, captured[k].destination)
+                            )
                         )
-                    )
-                case .failure(let error):
-                    out.failureCount += 1
-                    if out.failures.count < 5 {
-                        let input = inputs[batch.inputs[k]]
-                        out.failures.append(
-                            "\(input.path): \(input.unit) \(captured[k].position): malformed SIP skipped: \(error)")
+                    case .failure(let error):
+                        out.failureCount += 1
+                        if out.failures.count < 5 {
+                            let input = inputs[batch.inputs[k]]
+                            out.failures.append(
+                                "\(input.path): \(input.unit) \(captured[k].position): malformed SIP skipped: \(error)")
+                        }
                     }
                 }
             }

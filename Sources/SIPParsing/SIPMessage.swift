@@ -47,6 +47,12 @@ public enum SIPMethod: Hashable, Sendable {
 
 /// The fields of one SIP message that metering needs, copied out of
 /// libosip2 so the C message can be freed at once.
+///
+/// Its identifiers (Call-ID, tags, branch, From and To parts) share one
+/// allocation (`SIPMessageText`): a message is made on a parser thread and
+/// freed on the correlator's, and one allocation per message instead of
+/// one per identifier is what keeps that hand-over cheap. Each is made a
+/// `String` only when read.
 public struct SIPMessage: Sendable, Hashable {
     public enum StartLine: Sendable, Hashable {
         case request(method: SIPMethod, uriUser: String?, uriHost: String?)
@@ -54,16 +60,10 @@ public struct SIPMessage: Sendable, Hashable {
     }
 
     public var startLine: StartLine
-    public var callID: String
+    /// Call-ID, From and To parts, tags and the top Via branch, in one allocation.
+    public let text: SIPMessageText
     public var cseq: UInt32
     public var cseqMethod: SIPMethod
-    public var fromUser: String?
-    public var fromHost: String?
-    public var fromTag: String?
-    public var toUser: String?
-    public var toTag: String?
-    /// Branch parameter of the top Via (RFC 3261 §8.1.1.7), the transaction key.
-    public var viaBranch: String?
     public var viaCount: Int
     /// User part of P-Asserted-Identity (RFC 3325), when present.
     public var assertedUser: String?
@@ -81,16 +81,22 @@ public struct SIPMessage: Sendable, Hashable {
         viaBranch: String? = nil, viaCount: Int = 1, assertedUser: String? = nil, sessionExpires: Int? = nil,
         refresher: String? = nil, q850Cause: Int? = nil, contentLength: Int? = nil, bodyLength: Int = 0
     ) {
+        let text = SIPMessageText(strings: [callID, fromUser, fromHost, fromTag, toUser, toTag, viaBranch])
+        self.init(
+            startLine: startLine, text: text, cseq: cseq, cseqMethod: cseqMethod, viaCount: viaCount,
+            assertedUser: assertedUser, sessionExpires: sessionExpires, refresher: refresher, q850Cause: q850Cause,
+            contentLength: contentLength, bodyLength: bodyLength)
+    }
+
+    init(
+        startLine: StartLine, text: SIPMessageText, cseq: UInt32, cseqMethod: SIPMethod, viaCount: Int,
+        assertedUser: String?, sessionExpires: Int?, refresher: String?, q850Cause: Int?, contentLength: Int?,
+        bodyLength: Int
+    ) {
         self.startLine = startLine
-        self.callID = callID
+        self.text = text
         self.cseq = cseq
         self.cseqMethod = cseqMethod
-        self.fromUser = fromUser
-        self.fromHost = fromHost
-        self.fromTag = fromTag
-        self.toUser = toUser
-        self.toTag = toTag
-        self.viaBranch = viaBranch
         self.viaCount = viaCount
         self.assertedUser = assertedUser
         self.sessionExpires = sessionExpires
@@ -99,6 +105,15 @@ public struct SIPMessage: Sendable, Hashable {
         self.contentLength = contentLength
         self.bodyLength = bodyLength
     }
+
+    public var callID: String { text.string(.callID) ?? "" }
+    public var fromUser: String? { text.string(.fromUser) }
+    public var fromHost: String? { text.string(.fromHost) }
+    public var fromTag: String? { text.string(.fromTag) }
+    public var toUser: String? { text.string(.toUser) }
+    public var toTag: String? { text.string(.toTag) }
+    /// Branch parameter of the top Via (RFC 3261 §8.1.1.7), the transaction key.
+    public var viaBranch: String? { text.string(.viaBranch) }
 
     public var method: SIPMethod? {
         if case .request(let method, _, _) = startLine { return method }
@@ -113,5 +128,88 @@ public struct SIPMessage: Sendable, Hashable {
     public var requestUser: String? {
         if case .request(_, let user, _) = startLine { return user }
         return nil
+    }
+}
+
+/// A message's identifiers as UTF-8 in one immutable allocation: a table
+/// of (start, length) pairs, one per `Field` (length -1: absent), then the
+/// bytes. Sendable: the storage is never written after it is made.
+public struct SIPMessageText: @unchecked Sendable, Hashable {
+    public enum Field: Int, CaseIterable, Sendable {
+        case callID, fromUser, fromHost, fromTag, toUser, toTag, viaBranch
+    }
+
+    private final class Storage: ManagedBuffer<Int, UInt8> {}
+
+    static let fieldCount = Field.allCases.count
+    private static let tableBytes = fieldCount * 2 * MemoryLayout<Int32>.stride
+
+    private let storage: Storage
+
+    /// Builds the text from up to `fieldCount` byte runs: `lengths[i]` is
+    /// run `i`'s length (-1: absent), `write(i, to)` copies its bytes to `to`.
+    init(lengths: UnsafeBufferPointer<Int>, write: (Int, UnsafeMutableRawPointer) -> Void) {
+        var total = Self.tableBytes
+        for n in lengths where n > 0 { total += n }
+        storage = unsafeDowncast(Storage.create(minimumCapacity: total) { _ in total }, to: Storage.self)
+        storage.withUnsafeMutablePointerToElements { base in
+            let raw = UnsafeMutableRawPointer(base)
+            var offset = Self.tableBytes
+            for i in 0..<Self.fieldCount {
+                let n = i < lengths.count ? lengths[i] : -1
+                raw.storeBytes(of: Int32(offset), toByteOffset: i * 8, as: Int32.self)
+                raw.storeBytes(of: Int32(n), toByteOffset: i * 8 + 4, as: Int32.self)
+                if n > 0 {
+                    write(i, raw + offset)
+                    offset += n
+                }
+            }
+        }
+    }
+
+    /// From Swift strings, one per `Field` in order (messages made by hand).
+    public init(strings: [String?]) {
+        self = strings.map { $0?.utf8.count ?? -1 }.withUnsafeBufferPointer { lengths in
+            SIPMessageText(lengths: lengths) { i, to in
+                var s = strings[i]!
+                s.withUTF8 { to.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            }
+        }
+    }
+
+    /// The bytes of `field`, or nil when the message has none.
+    @inline(__always)
+    public func withBytes<R>(_ field: Field, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+        try storage.withUnsafeMutablePointerToElements { base in
+            let raw = UnsafeRawPointer(base)
+            let start = Int(raw.load(fromByteOffset: field.rawValue * 8, as: Int32.self))
+            let count = Int(raw.load(fromByteOffset: field.rawValue * 8 + 4, as: Int32.self))
+            guard count >= 0 else { return nil }
+            return try body(UnsafeRawBufferPointer(start: raw + start, count: count))
+        }
+    }
+
+    /// Whether the message has `field`.
+    public func has(_ field: Field) -> Bool { withBytes(field) { _ in true } ?? false }
+
+    public func string(_ field: Field) -> String? {
+        withBytes(field) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Whether `field` of `self` and `other` hold the same bytes (or are both absent).
+    public func same(_ field: Field, as other: SIPMessageText) -> Bool {
+        if storage === other.storage { return true }
+        return withBytes(field) { a in other.withBytes(field) { b in a.elementsEqual(b) } ?? false }
+            ?? !other.has(field)
+    }
+
+    public static func == (a: SIPMessageText, b: SIPMessageText) -> Bool {
+        Field.allCases.allSatisfy { a.same($0, as: b) }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for field in Field.allCases {
+            if withBytes(field, { hasher.combine(bytes: $0) }) == nil { hasher.combine(-1) }
+        }
     }
 }

@@ -43,13 +43,29 @@ public enum SIPParser {
         case complete
     }
 
-    public static func parse(_ bytes: UnsafeRawBufferPointer, scope: Scope = .metering) -> Result<SIPMessage, SIPParseError> {
+    /// How libosip2 allocates while it parses.
+    public enum Allocation: Sendable {
+        /// In a per-thread arena reused message after message: libosip2's
+        /// fifty-odd small allocations and frees per message become pointer
+        /// bumps (the agent's choice).
+        case arena
+        /// Through malloc and free, as libosip2 does by default (the bare
+        /// floor `make bench` times).
+        case system
+    }
+
+    public static func parse(
+        _ bytes: UnsafeRawBufferPointer, scope: Scope = .metering, allocation: Allocation = .arena
+    ) -> Result<SIPMessage, SIPParseError> {
         _ = setup
         guard let base = bytes.baseAddress, bytes.count > 0 else { return .failure(.malformed(code: -2)) }
         var f = sipm_fields()
         var code: Int32 = 0
         let complete: Int32 = scope == .complete ? 1 : 0
-        guard let handle = sipm_message_parse(base.assumingMemoryBound(to: CChar.self), bytes.count, complete, &f, &code)
+        let arena: Int32 = allocation == .arena ? 1 : 0
+        guard
+            let handle = sipm_message_parse(
+                base.assumingMemoryBound(to: CChar.self), bytes.count, complete, arena, &f, &code)
         else {
             return .failure(.malformed(code: code))
         }
@@ -57,17 +73,20 @@ public enum SIPParser {
         return extract(f)
     }
 
-    public static func parse(_ bytes: [UInt8], scope: Scope = .metering) -> Result<SIPMessage, SIPParseError> {
-        bytes.withUnsafeBytes { parse($0, scope: scope) }
+    public static func parse(
+        _ bytes: [UInt8], scope: Scope = .metering, allocation: Allocation = .arena
+    ) -> Result<SIPMessage, SIPParseError> {
+        bytes.withUnsafeBytes { parse($0, scope: scope, allocation: allocation) }
     }
 
-    public static func parse(_ text: String, scope: Scope = .metering) -> Result<SIPMessage, SIPParseError> {
-        parse(Array(text.utf8), scope: scope)
+    public static func parse(
+        _ text: String, scope: Scope = .metering, allocation: Allocation = .arena
+    ) -> Result<SIPMessage, SIPParseError> {
+        parse(Array(text.utf8), scope: scope, allocation: allocation)
     }
 
     private static func extract(_ f: sipm_fields) -> Result<SIPMessage, SIPParseError> {
         guard let number = f.callid_number, number.pointee != 0 else { return .failure(.missingHeader("Call-ID")) }
-        let callID = joinCallID(number, f.callid_host)
         guard let cseqNumber = f.cseq_number, let cseqMethod = f.cseq_method else {
             return .failure(.missingHeader("CSeq"))
         }
@@ -92,15 +111,9 @@ public enum SIPParser {
         return .success(
             SIPMessage(
                 startLine: startLine,
-                callID: callID,
+                text: text(f, callIDNumber: number),
                 cseq: seq,
                 cseqMethod: SIPMethod(cString: cseqMethod),
-                fromUser: f.from_user.map(string),
-                fromHost: f.from_host.map(string),
-                fromTag: f.from_tag.map(string),
-                toUser: f.to_user.map(string),
-                toTag: f.to_tag.map(string),
-                viaBranch: f.via_branch.map(string),
                 viaCount: Int(f.via_count),
                 assertedUser: assertedUser,
                 sessionExpires: sessionExpires,
@@ -113,17 +126,41 @@ public enum SIPParser {
 
     private static func string(_ p: UnsafePointer<CChar>) -> String { String(cString: p) }
 
-    /// `number@host` (libosip2 splits the Call-ID at its `@`) in one allocation.
-    private static func joinCallID(_ number: UnsafePointer<CChar>, _ host: UnsafePointer<CChar>?) -> String {
-        let n = strlen(number)
-        guard let host else { return String(cString: number) }
-        let h = strlen(host)
-        return String(unsafeUninitializedCapacity: n + 1 + h) { buffer in
-            let base = buffer.baseAddress!
-            UnsafeMutableRawPointer(base).copyMemory(from: number, byteCount: n)
-            base[n] = UInt8(ascii: "@")
-            UnsafeMutableRawPointer(base + n + 1).copyMemory(from: host, byteCount: h)
-            return n + 1 + h
+    /// The message's identifiers in one allocation, copied straight from
+    /// libosip2's strings; the Call-ID is `number@host` again (libosip2
+    /// splits it at its `@`).
+    private static func text(_ f: sipm_fields, callIDNumber number: UnsafePointer<CChar>) -> SIPMessageText {
+        let parts = (f.from_user, f.from_host, f.from_tag, f.to_user, f.to_tag, f.via_branch)
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: SIPMessageText.fieldCount) { lengths in
+            func length(_ p: UnsafePointer<CChar>?) -> Int { p.map { strlen($0) } ?? -1 }
+            let numberLength = strlen(number)
+            let hostLength = length(f.callid_host)
+            lengths[0] = hostLength >= 0 ? numberLength + 1 + hostLength : numberLength
+            lengths[1] = length(parts.0)
+            lengths[2] = length(parts.1)
+            lengths[3] = length(parts.2)
+            lengths[4] = length(parts.3)
+            lengths[5] = length(parts.4)
+            lengths[6] = length(parts.5)
+            return SIPMessageText(lengths: UnsafeBufferPointer(lengths)) { i, to in
+                let source: UnsafePointer<CChar>?
+                switch i {
+                case 0:
+                    to.copyMemory(from: number, byteCount: numberLength)
+                    if let host = f.callid_host {
+                        to.storeBytes(of: UInt8(ascii: "@"), toByteOffset: numberLength, as: UInt8.self)
+                        (to + numberLength + 1).copyMemory(from: host, byteCount: hostLength)
+                    }
+                    return
+                case 1: source = parts.0
+                case 2: source = parts.1
+                case 3: source = parts.2
+                case 4: source = parts.3
+                case 5: source = parts.4
+                default: source = parts.5
+                }
+                if let source { to.copyMemory(from: source, byteCount: lengths[i]) }
+            }
         }
     }
 }

@@ -190,4 +190,47 @@ struct SIPParserTests {
             return
         }
     }
+
+    @Test("libosip2's arena and the system allocator parse alike, also a message larger than the arena")
+    func arenaAgreesWithMalloc() throws {
+        // 120 KB of Via parameters: libosip2's copy of the message alone
+        // outgrows the 64 KB arena, so its allocations spill to malloc and
+        // its frees must tell the two apart.
+        let huge = Self.long.replacingOccurrences(
+            of: "branch=z9hG4bK-1", with: "branch=z9hG4bK-1;x=" + String(repeating: "y", count: 120_000))
+        #expect(huge.utf8.count > 120_000)
+        let texts = [Self.long, Self.compact, Self.withBody, huge]
+        for scope in [SIPParser.Scope.metering, .complete] {
+            let system = try texts.map { try SIPParser.parse($0, scope: scope, allocation: .system).get() }
+            // Twice through, so each parse reuses an arena the one before it filled.
+            for _ in 0..<2 {
+                let arena = try texts.map { try SIPParser.parse($0, scope: scope, allocation: .arena).get() }
+                #expect(arena == system)
+            }
+        }
+        #expect(try SIPParser.parse(huge).get().viaBranch == "z9hG4bK-1")
+    }
+
+    @Test("a message made by hand equals the parsed one, field by field and as a whole")
+    func handMadeMessage() throws {
+        let parsed = try SIPParser.parse(Self.long).get()
+        let made = SIPMessage(
+            startLine: .request(method: .invite, uriUser: "+442071234567", uriHost: "example.net"),
+            callID: "call-1@192.0.2.10", cseq: 1, cseqMethod: .invite, fromUser: "alice-trunk", fromHost: "example.com",
+            fromTag: "abc", toUser: "+442071234567", toTag: nil, viaBranch: "z9hG4bK-1", viaCount: 1,
+            assertedUser: "+15550001", sessionExpires: 1800, refresher: "uac", contentLength: 0, bodyLength: 0)
+        #expect(made == parsed)
+        #expect(Set([made, parsed]).count == 1)
+        #expect(made.toTag == nil && !made.text.has(.toTag))
+        var other = made
+        other.cseq = 2
+        #expect(other != parsed)
+        let otherTag = SIPMessage(
+            startLine: made.startLine, callID: made.callID, cseq: 1, cseqMethod: .invite, fromUser: "alice-trunk",
+            fromHost: "example.com", fromTag: "abd", toUser: "+442071234567", viaBranch: "z9hG4bK-1",
+            assertedUser: "+15550001", sessionExpires: 1800, refresher: "uac", contentLength: 0)
+        #expect(otherTag != parsed)
+        #expect(otherTag.text.same(.callID, as: parsed.text))
+        #expect(!otherTag.text.same(.fromTag, as: parsed.text))
+    }
 }

@@ -47,7 +47,10 @@ void sipm_osip_setup(void);
 /// gets only the start line and the headers metering reads (Via, From, To,
 /// Call-ID, CSeq, P-Asserted-Identity, Session-Expires, Reason); the body
 /// and Content-Length are measured here. With 1 it parses everything.
-void *sipm_message_parse(const char *buf, size_t len, int complete, sipm_fields *out, int *error);
+/// With `use_arena` 1, libosip2 allocates the message in a per-thread arena
+/// (pointer bumps, reused by the next parse on the thread): the handle must
+/// be freed on the thread that parsed, before that thread parses again.
+void *sipm_message_parse(const char *buf, size_t len, int complete, int use_arena, sipm_fields *out, int *error);
 void sipm_message_free(void *message);
 
 /// Opens a file for reading through zlib, so gzip-compressed and plain files
