@@ -1,4 +1,7 @@
 import MeteringCore
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// SIP request methods the correlator distinguishes (RFC 3261 §7.1 and
 /// extensions); anything else is kept by name.
@@ -139,12 +142,12 @@ public struct SIPMessageText: @unchecked Sendable, Hashable {
         case callID, fromUser, fromHost, fromTag, toUser, toTag, viaBranch
     }
 
-    private final class Storage: ManagedBuffer<Int, UInt8> {}
+    @usableFromInline final class Storage: ManagedBuffer<Int, UInt8> {}
 
     static let fieldCount = Field.allCases.count
     private static let tableBytes = fieldCount * 2 * MemoryLayout<Int32>.stride
 
-    private let storage: Storage
+    @usableFromInline let storage: Storage
 
     /// Builds the text from up to `fieldCount` byte runs: `lengths[i]` is
     /// run `i`'s length (-1: absent), `write(i, to)` copies its bytes to `to`.
@@ -177,16 +180,23 @@ public struct SIPMessageText: @unchecked Sendable, Hashable {
         }
     }
 
-    /// The bytes of `field`, or nil when the message has none.
-    @inline(__always)
+    /// The bytes of `field`, or nil when the message has none (read in
+    /// place; inlinable, as the correlator hashes and compares them).
+    @inlinable
     public func withBytes<R>(_ field: Field, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
         try storage.withUnsafeMutablePointerToElements { base in
-            let raw = UnsafeRawPointer(base)
-            let start = Int(raw.load(fromByteOffset: field.rawValue * 8, as: Int32.self))
-            let count = Int(raw.load(fromByteOffset: field.rawValue * 8 + 4, as: Int32.self))
-            guard count >= 0 else { return nil }
-            return try body(UnsafeRawBufferPointer(start: raw + start, count: count))
+            guard let bytes = Self.span(UnsafeRawPointer(base), field) else { return nil }
+            return try body(bytes)
         }
+    }
+
+    /// `field`'s bytes in a storage's elements, nil when absent.
+    @inlinable
+    static func span(_ raw: UnsafeRawPointer, _ field: Field) -> UnsafeRawBufferPointer? {
+        let start = Int(raw.load(fromByteOffset: field.rawValue &* 8, as: Int32.self))
+        let count = Int(raw.load(fromByteOffset: field.rawValue &* 8 &+ 4, as: Int32.self))
+        guard count >= 0 else { return nil }
+        return UnsafeRawBufferPointer(start: raw + start, count: count)
     }
 
     /// Whether the message has `field`.
@@ -199,8 +209,15 @@ public struct SIPMessageText: @unchecked Sendable, Hashable {
     /// Whether `field` of `self` and `other` hold the same bytes (or are both absent).
     public func same(_ field: Field, as other: SIPMessageText) -> Bool {
         if storage === other.storage { return true }
-        return withBytes(field) { a in other.withBytes(field) { b in a.elementsEqual(b) } ?? false }
-            ?? !other.has(field)
+        return storage.withUnsafeMutablePointerToElements { a in
+            other.storage.withUnsafeMutablePointerToElements { b in
+                switch (Self.span(UnsafeRawPointer(a), field), Self.span(UnsafeRawPointer(b), field)) {
+                case (nil, nil): true
+                case (let x?, let y?): x.count == y.count && (x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
+                default: false
+                }
+            }
+        }
     }
 
     public static func == (a: SIPMessageText, b: SIPMessageText) -> Bool {
