@@ -213,7 +213,8 @@ public struct SIPMessageText: @unchecked Sendable, Hashable {
             other.storage.withUnsafeMutablePointerToElements { b in
                 switch (Self.span(UnsafeRawPointer(a), field), Self.span(UnsafeRawPointer(b), field)) {
                 case (nil, nil): true
-                case (let x?, let y?): x.count == y.count && (x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
+                case (let x?, let y?):
+                    x.count == y.count && (x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
                 default: false
                 }
             }
