@@ -16,13 +16,13 @@ struct AsteriskDialect: TextDialect {
         self.year = year
     }
 
-    static func isRecordStart(_ line: ArraySlice<UInt8>) -> Bool {
+    static func isRecordStart(_ line: TextLine) -> Bool {
         guard let marker = markerStart(line) else { return false }
         let rest = LineScan.string(line[marker...])
         return rest.hasPrefix("<--- Received SIP") || rest.hasPrefix("<--- Transmitting SIP")
     }
 
-    private static func markerStart(_ line: ArraySlice<UInt8>) -> Int? {
+    private static func markerStart(_ line: TextLine) -> Int? {
         let marker: [UInt8] = Array("<--- ".utf8)
         guard line.count >= marker.count else { return nil }
         var i = line.startIndex
@@ -33,7 +33,7 @@ struct AsteriskDialect: TextDialect {
         return nil
     }
 
-    mutating func classify(_ line: ArraySlice<UInt8>) -> TextLineAction {
+    mutating func classify(_ line: TextLine) -> TextLineAction {
         if Self.isRecordStart(line), let marker = Self.markerStart(line) {
             inRecord = true
             var meta = TextRecordMeta()

@@ -18,14 +18,14 @@ struct FreeSWITCHDialect: TextDialect {
         self.date = date
     }
 
-    static func isRecordStart(_ line: ArraySlice<UInt8>) -> Bool {
+    static func isRecordStart(_ line: TextLine) -> Bool {
         guard LineScan.hasPrefix(line, "recv ") || LineScan.hasPrefix(line, "send ") || LineScan.hasPrefix(line, "sent ")
         else { return false }
         let text = LineScan.string(line)
         return text.contains(" bytes ") && text.contains(" at ") && text.hasSuffix(":")
     }
 
-    mutating func classify(_ line: ArraySlice<UInt8>) -> TextLineAction {
+    mutating func classify(_ line: TextLine) -> TextLineAction {
         if Self.isRecordStart(line) {
             phase = .preamble
             return .begin(parseHeader(LineScan.string(line)))

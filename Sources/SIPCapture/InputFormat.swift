@@ -61,6 +61,10 @@ public enum CaptureInput {
     /// True when `line` (without its line end) opens a record in `format`:
     /// a follower feeds the reader up to the last such line it has.
     public static func isRecordStart(_ line: ArraySlice<UInt8>, format: InputFormat) -> Bool {
+        line.withUnsafeBytes { isRecordStart($0[...], format: format) }
+    }
+
+    static func isRecordStart(_ line: TextLine, format: InputFormat) -> Bool {
         switch format {
         case .sipp: SIPpDialect.isRecordStart(line)
         case .sipdump: SipdumpDialect.isRecordStart(line)

@@ -14,12 +14,12 @@ struct SIPpDialect: TextDialect {
         self.clock = clock
     }
 
-    static func isRecordStart(_ line: ArraySlice<UInt8>) -> Bool {
+    static func isRecordStart(_ line: TextLine) -> Bool {
         LineScan.isRun(line, of: 0x2D, count: 47, allowTrailing: true)
             && (line.count == 47 || line[line.startIndex + 47] == 0x20)
     }
 
-    mutating func classify(_ line: ArraySlice<UInt8>) -> TextLineAction {
+    mutating func classify(_ line: TextLine) -> TextLineAction {
         if Self.isRecordStart(line) {
             phase = .preamble
             meta = TextRecordMeta()

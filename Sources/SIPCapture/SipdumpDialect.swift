@@ -12,11 +12,11 @@ struct SipdumpDialect: TextDialect {
     private var dstIP: Substring?
     private var dstPort: UInt16?
 
-    static func isRecordStart(_ line: ArraySlice<UInt8>) -> Bool {
+    static func isRecordStart(_ line: TextLine) -> Bool {
         LineScan.isRun(line, of: 0x3D, count: 20)
     }
 
-    mutating func classify(_ line: ArraySlice<UInt8>) -> TextLineAction {
+    mutating func classify(_ line: TextLine) -> TextLineAction {
         if Self.isRecordStart(line) {
             phase = .keys
             meta = TextRecordMeta()

@@ -10,7 +10,7 @@ struct SngrepDialect: TextDialect {
         self.clock = clock
     }
 
-    static func isRecordStart(_ line: ArraySlice<UInt8>) -> Bool {
+    static func isRecordStart(_ line: TextLine) -> Bool {
         let s = Array(line.prefix(27))
         guard s.count >= 26, s[4] == UInt8(ascii: "/"), s[7] == UInt8(ascii: "/"), s[10] == 0x20,
             s[13] == UInt8(ascii: ":"), s[16] == UInt8(ascii: ":"), LineScan.number(s, 0, 4) != nil
@@ -18,7 +18,7 @@ struct SngrepDialect: TextDialect {
         return LineScan.string(line).contains(" -> ")
     }
 
-    mutating func classify(_ line: ArraySlice<UInt8>) -> TextLineAction {
+    mutating func classify(_ line: TextLine) -> TextLineAction {
         if Self.isRecordStart(line) {
             inRecord = true
             let s = Array(line)

@@ -34,8 +34,8 @@ enum TextLineAction {
 /// one file. Dialects never hold message bytes; the reader does.
 protocol TextDialect {
     /// True when `line` opens a record in this format (used for detection).
-    static func isRecordStart(_ line: ArraySlice<UInt8>) -> Bool
-    mutating func classify(_ line: ArraySlice<UInt8>) -> TextLineAction
+    static func isRecordStart(_ line: TextLine) -> Bool
+    mutating func classify(_ line: TextLine) -> TextLineAction
     /// Strip this many leading bytes from message lines (sofia indents).
     var messageIndent: Int { get }
 }
@@ -46,11 +46,11 @@ extension TextDialect {
 
 /// Helpers to read small fields out of log lines.
 enum LineScan {
-    static func string(_ line: ArraySlice<UInt8>) -> String {
+    static func string(_ line: TextLine) -> String {
         String(decoding: line, as: UTF8.self)
     }
 
-    static func isRun(_ line: ArraySlice<UInt8>, of byte: UInt8, count: Int, allowTrailing: Bool = false) -> Bool {
+    static func isRun(_ line: TextLine, of byte: UInt8, count: Int, allowTrailing: Bool = false) -> Bool {
         guard line.count >= count else { return false }
         var i = line.startIndex
         for _ in 0..<count {
@@ -60,7 +60,7 @@ enum LineScan {
         return allowTrailing || i == line.endIndex
     }
 
-    static func hasPrefix(_ line: ArraySlice<UInt8>, _ prefix: String) -> Bool {
+    static func hasPrefix(_ line: TextLine, _ prefix: String) -> Bool {
         line.starts(with: prefix.utf8)
     }
 

@@ -13,7 +13,7 @@ struct TextMessageBuilder {
 
     var isEmpty: Bool { bytes.isEmpty }
 
-    mutating func add(_ line: ArraySlice<UInt8>) {
+    mutating func add(_ line: TextLine) {
         if line.isEmpty {
             if !bytes.isEmpty { blankRun += 1 }  // leading blank lines are dropped
             return
@@ -26,7 +26,7 @@ struct TextMessageBuilder {
             sawBlank = true
             blankRun = 0
         }
-        bytes.append(contentsOf: line)
+        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: line))
         bytes.append(0x0D)
         bytes.append(0x0A)
     }
@@ -48,12 +48,5 @@ struct TextMessageBuilder {
             bytes.append(0x0A)
         }
         return SIPBytes.fitToContentLength(bytes)
-    }
-
-    /// The message the lines make, at once (tests and one-off callers).
-    static func build(_ lines: [ArraySlice<UInt8>]) -> (bytes: [UInt8], truncated: Bool)? {
-        var builder = TextMessageBuilder()
-        for line in lines { builder.add(line) }
-        return builder.finish()
     }
 }
