@@ -17,16 +17,12 @@ final class ByteSource {
         self.handle = nil
     }
 
-    func append(_ bytes: [UInt8]) {
+    func append(_ bytes: ArraySlice<UInt8>) {
         if memoryStart > 0 {
             memory.removeFirst(memoryStart)
             memoryStart = 0
         }
-        if memory.isEmpty {
-            memory = bytes
-        } else {
-            memory.append(contentsOf: bytes)
-        }
+        memory.append(contentsOf: bytes)
     }
 
     init(path: String) throws(CaptureError) {
@@ -46,29 +42,40 @@ final class ByteSource {
 
     /// Reads up to `count` bytes; an empty result means end of input.
     func read(max count: Int) throws(CaptureError) -> [UInt8] {
-        if memoryStart < memory.count {
-            if memoryStart == 0, memory.count <= count {
-                // All of what was fed: hand it over without a copy.
-                let chunk = memory
-                memory = []
-                offset += Int64(chunk.count)
-                return chunk
+        var failure: CaptureError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(CaptureError) {
+                initialized = try read(into: UnsafeMutableRawPointer(buffer.baseAddress!), max: count)
+            } catch {
+                failure = error
+                initialized = 0
             }
-            let end = min(memory.count, memoryStart + count)
-            let chunk = Array(memory[memoryStart..<end])
-            memoryStart = end
-            offset += Int64(chunk.count)
-            return chunk
         }
-        guard let handle else { return [] }
-        var buffer = [UInt8](repeating: 0, count: count)
-        let n = buffer.withUnsafeMutableBytes { sipm_gzread(handle, $0.baseAddress, UInt32($0.count)) }
+        if let failure { throw failure }
+        return bytes
+    }
+
+    /// Reads up to `count` bytes straight into `buffer` (no array made or
+    /// zero-filled per chunk); 0 means end of input.
+    func read(into buffer: UnsafeMutableRawPointer, max count: Int) throws(CaptureError) -> Int {
+        if memoryStart < memory.count {
+            let n = min(count, memory.count - memoryStart)
+            memory.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress! + memoryStart, byteCount: n) }
+            memoryStart += n
+            if memoryStart == memory.count {
+                memory.removeAll(keepingCapacity: true)
+                memoryStart = 0
+            }
+            offset += Int64(n)
+            return n
+        }
+        guard let handle else { return 0 }
+        let n = sipm_gzread(handle, buffer, UInt32(count))
         if n < 0 {
             let reason = sipm_gzerror(handle).map { String(cString: $0) } ?? "read error"
             throw .corrupt(path: path, position: "offset \(offset)", reason: reason)
         }
-        buffer.removeLast(count - Int(n))
         offset += Int64(n)
-        return buffer
+        return Int(n)
     }
 }

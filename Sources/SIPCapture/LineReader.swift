@@ -99,7 +99,8 @@ final class LineReader {
         }
     }
 
-    /// Moves the unread bytes to the front and reads the next chunk after them.
+    /// Moves the unread bytes to the front and reads the next chunk after
+    /// them, straight into the buffer.
     private func refill() throws(CaptureError) {
         let pending = count - start
         if start > 0 {
@@ -108,20 +109,17 @@ final class LineReader {
             start = 0
             count = pending
         }
-        let chunk = try source.read(max: 256 * 1024)
-        if chunk.isEmpty {
-            eof = true
-            return
-        }
-        if count + chunk.count > capacity {
-            let grown = max(capacity * 2, count + chunk.count)
+        let chunk = 256 * 1024
+        if count + chunk > capacity {
+            let grown = max(capacity * 2, count + chunk)
             let bigger = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 16)
             bigger.copyMemory(from: storage, byteCount: count)
             storage.deallocate()
             storage = bigger
             capacity = grown
         }
-        chunk.withUnsafeBytes { (storage + count).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        count += chunk.count
+        let n = try source.read(into: storage + count, max: chunk)
+        if n == 0 { eof = true }
+        count += n
     }
 }

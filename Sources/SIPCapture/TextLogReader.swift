@@ -37,7 +37,7 @@ public final class TextLogReader: MessageSource {
     /// Hands a followed log's next bytes to the reader. Feed whole records
     /// (up to, not including, a line that opens the next one): at the end of
     /// what was fed the current record is taken as complete.
-    public func feed(_ bytes: [UInt8]) {
+    public func feed(_ bytes: ArraySlice<UInt8>) {
         feedSource?.append(bytes)
         lines.resume()
     }

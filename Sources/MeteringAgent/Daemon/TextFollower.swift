@@ -244,7 +244,7 @@ public final class TextFollower: SourceFollower {
         var boundary = Self.lastRecordStart(file.pending, format: format)
         if (quiet || file.gone) && file.pending.last == 0x0A { boundary = file.pending.count }
         guard boundary > 0 else { return false }
-        file.reader?.feed(Array(file.pending[0..<boundary]))
+        file.reader?.feed(file.pending[0..<boundary])
         file.pending.removeFirst(boundary)
         file.fedOffset += Int64(boundary)
         return true
