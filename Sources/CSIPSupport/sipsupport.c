@@ -29,6 +29,8 @@ typedef struct {
     size_t used;
     size_t capacity;
     int active;
+    /* An allocation of this parse went to malloc (the arena was full). */
+    int spilled;
 } sipm_arena;
 
 static __thread sipm_arena arena;
@@ -50,13 +52,17 @@ static void *arena_malloc(size_t size) {
             arena.used += need;
             return p;
         }
+        arena.spilled = 1;
     }
     return malloc(size);
 }
 
 static void *arena_realloc(void *p, size_t size) {
     if (p == NULL) { return arena_malloc(size); }
-    if (!in_arena(p)) { return realloc(p, size); }
+    if (!in_arena(p)) {
+        if (arena.active) { arena.spilled = 1; }
+        return realloc(p, size);
+    }
     void *q = arena_malloc(size);
     if (q != NULL) {
         /* The old block ends at or before the arena's high mark; copying up
@@ -93,12 +99,22 @@ static void arena_begin(void) {
         pthread_setspecific(arena_key, arena.base);
     }
     arena.used = 0;
+    arena.spilled = 0;
     arena.active = 1;
 #endif
 }
 
 /* Ends a parse: later allocations on this thread go to malloc. */
 static void arena_end(void) { arena.active = 0; }
+
+/* Frees a message parsed on this thread. When every allocation of its
+   parse is in the arena, there is nothing to free one by one: walking
+   libosip2's structures only to free nothing each time is skipped, and the
+   next parse reuses the arena whole. */
+static void arena_message_free(osip_message_t *msg) {
+    if (!(arena.active && !arena.spilled)) { osip_message_free(msg); }
+    arena_end();
+}
 
 void sipm_osip_setup(void) {
     pthread_key_create(&arena_key, arena_release);
@@ -215,12 +231,12 @@ void *sipm_message_parse(const char *buf, size_t len, int complete, int use_aren
     } else {
         char stack[4096];
         char *subset = len + 4 <= sizeof stack ? stack : malloc(len + 4);
-        if (subset == NULL) { *error = OSIP_NOMEM; osip_message_free(msg); return NULL; }
+        if (subset == NULL) { *error = OSIP_NOMEM; arena_message_free(msg); return NULL; }
         size_t n = metering_subset(buf, len, subset, &out->body_length, &out->content_length_value);
         rc = osip_message_parse(msg, subset, n);
         if (subset != stack) { free(subset); }
     }
-    if (rc != 0) { *error = rc; osip_message_free(msg); arena_end(); return NULL; }
+    if (rc != 0) { *error = rc; arena_message_free(msg); return NULL; }
     *error = 0;
     out->is_request = MSG_IS_REQUEST(msg) ? 1 : 0;
     out->status_code = msg->status_code;
@@ -280,9 +296,10 @@ void *sipm_message_parse(const char *buf, size_t len, int complete, int use_aren
 
 void sipm_message_free(void *message) {
     if (message != NULL) {
-        osip_message_free((osip_message_t *)message);
+        arena_message_free((osip_message_t *)message);
+    } else {
+        arena_end();
     }
-    arena_end();
 }
 
 static ssize_t sipm_gz_read(void *cookie, char *buf, size_t size) {
