@@ -13,7 +13,7 @@ import RatingEngine
 @main
 struct CollectorBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sipmeter-collector-bench", subcommands: [Deck.self, Lookup.self, Ingest.self])
+        commandName: "sipmeter-collector-bench", subcommands: [Deck.self, Lookup.self, Ingest.self, Decode.self])
 }
 
 /// Deterministic randomness (SplitMix64) so every run measures the same data.
@@ -109,35 +109,9 @@ struct Ingest: AsyncParsableCommand {
         let token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let names = profiles.split(separator: ",").map(String.init)
         // Build every body before the clock starts: the client must not compete with the server for the 2 cores.
-        var rng = SplitMix64(state: seed)
-        var built: [[UInt8]] = []
-        var rawBytes = 0
-        let base = Timestamp.now().adding(seconds: -20 * 86_400)
-        var made = 0
-        while made < records {
-            var body = Array("{\"records\":[".utf8)
-            for i in 0..<min(batch, records - made) {
-                if i > 0 { body.append(UInt8(ascii: ",")) }
-                let n = made + i
-                let setup = base.adding(microseconds: Int64(n) * 1_000)
-                let answered = Int.random(in: 0..<10, using: &rng) < 8
-                let ms = answered ? Int64.random(in: 1_000...600_000, using: &rng) : 0
-                let answer = answered ? setup.adding(seconds: 4) : nil
-                let record = CallRecord(
-                    id: String(format: "%016llx%016llx", UInt64(n), rng.next()), profile: names[n % names.count],
-                    direction: .outbound, callID: "bench-\(n)@10.0.0.1", fromTag: "f\(n)", toTag: answered ? "t\(n)" : nil,
-                    caller: "1555000\(n % 10000)", callee: DeckMaker.number(&rng), setupTime: setup,
-                    progressTime: setup.adding(seconds: 1), answerTime: answer,
-                    endTime: (answer ?? setup.adding(seconds: 20)).adding(microseconds: ms * 1000), durationMs: ms,
-                    disposition: answered ? .answered : .busy, finalStatus: answered ? 200 : 486, endedBy: .caller, flags: [])
-                record.appendJSON(to: &body)
-            }
-            body.append(contentsOf: Array("]}".utf8))
-            rawBytes += body.count
-            built.append(gzip ? Gzip.compress(body, level: 1) : body)
-            made += batch
-        }
-        let bodies = built
+        let plain = RecordBodies.make(records: records, batch: batch, profiles: names, seed: seed)
+        let rawBytes = plain.reduce(0) { $0 + $1.count }
+        let bodies = gzip ? plain.map { Gzip.compress($0, level: 1) } : plain
         let wireBytes = bodies.reduce(0) { $0 + $1.count }
         print(
             "built \(bodies.count) batches of \(batch): \(rawBytes / 1_048_576) MiB JSON, \(wireBytes / 1_048_576) MiB on the wire"
@@ -187,6 +161,60 @@ struct Ingest: AsyncParsableCommand {
             "ingest: \(accepted) accepted, \(duplicates) duplicates, \(rejected) rejected in \(String(format: "%.2f", seconds)) s"
                 + " = \(Int(Double(accepted + duplicates) / seconds)) records/s (\(clients) clients, batches of \(batch)\(gzip ? ", gzip" : ""))"
         )
+    }
+}
+
+/// Batches of call records as the agent ships them (`{"records":[...]}`,
+/// written by `CallRecord.appendJSON`).
+enum RecordBodies {
+    static func make(records: Int, batch: Int, profiles names: [String], seed: UInt64) -> [[UInt8]] {
+        var rng = SplitMix64(state: seed)
+        var built: [[UInt8]] = []
+        let base = Timestamp.now().adding(seconds: -20 * 86_400)
+        var made = 0
+        while made < records {
+            var body = Array("{\"records\":[".utf8)
+            for i in 0..<min(batch, records - made) {
+                if i > 0 { body.append(UInt8(ascii: ",")) }
+                let n = made + i
+                let setup = base.adding(microseconds: Int64(n) * 1_000)
+                let answered = Int.random(in: 0..<10, using: &rng) < 8
+                let ms = answered ? Int64.random(in: 1_000...600_000, using: &rng) : 0
+                let answer = answered ? setup.adding(seconds: 4) : nil
+                let record = CallRecord(
+                    id: String(format: "%016llx%016llx", UInt64(n), rng.next()), profile: names[n % names.count],
+                    direction: .outbound, callID: "bench-\(n)@10.0.0.1", fromTag: "f\(n)", toTag: answered ? "t\(n)" : nil,
+                    caller: "1555000\(n % 10000)", callee: DeckMaker.number(&rng), setupTime: setup,
+                    progressTime: setup.adding(seconds: 1), answerTime: answer,
+                    endTime: (answer ?? setup.adding(seconds: 20)).adding(microseconds: ms * 1000), durationMs: ms,
+                    disposition: answered ? .answered : .busy, finalStatus: answered ? 200 : 486, endedBy: .caller, flags: [])
+                record.appendJSON(to: &body)
+            }
+            body.append(contentsOf: Array("]}".utf8))
+            built.append(body)
+            made += batch
+        }
+        return built
+    }
+}
+
+/// The collector's decoding of shipped batches alone (`CallRecordBatch.parse`),
+/// in process: no HTTP, no database.
+struct Decode: ParsableCommand {
+    @Option var records = 1_000_000
+    @Option var batch = 1_000
+    func run() throws {
+        let bodies = RecordBodies.make(records: records, batch: batch, profiles: ["trunk1", "trunk2"], seed: 1)
+        let megabytes = bodies.reduce(0) { $0 + $1.count } / 1_048_576
+        for _ in 0..<3 {
+            var decoded = 0
+            let start = ContinuousClock.now
+            for body in bodies { decoded += try CallRecordBatch.parse(body).count }
+            let seconds = (ContinuousClock.now - start) / .seconds(1)
+            print(
+                "decode: \(decoded) records (\(megabytes) MiB JSON) in \(String(format: "%.3f", seconds)) s = \(Int(Double(decoded) / seconds)) records/s"
+            )
+        }
     }
 }
 

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 /// The fast reader of `{"records":[…]}` bodies: a strict JSON scan straight
 /// into `CallRecord`s, each record standing alone (a bad one comes back as a
 /// failure naming the field, the others are read). Same rules and messages
@@ -63,12 +66,14 @@ public enum CallRecordBatch {
 
     private static func record(_ s: inout JSONScanner) throws -> IncomingRecord {
         var f = Fields()
+        var next = Fields.expectedFirst
         try s.expect(0x7B)
         if !s.consume(0x7D) {
             repeat {
                 let slot: Fields.Key?
                 if let range = try s.plainString() {
-                    slot = Fields.Key(bytes: s.bytes[range])
+                    slot = Fields.Key(bytes: s.bytes[range], guess: next)
+                    if let slot { next = Fields.expectedAfter[slot.position] }
                 } else {
                     slot = Fields.Key(rawValue: try s.string())
                 }
@@ -157,18 +162,39 @@ struct Fields {
         }
 
         /// The key spelled by `bytes`, compared without making a String.
-        init?(bytes: ArraySlice<UInt8>) {
-            for key in Fields.order where key.rawValue.utf8.count == bytes.count {
-                if key.rawValue.utf8.elementsEqual(bytes) {
-                    self = key
-                    return
+        /// `guess` (a position) is tried first (see `Fields.expectedAfter`).
+        init?(bytes: ArraySlice<UInt8>, guess: Int) {
+            let spellings = Fields.spellings
+            let found = bytes.withUnsafeBytes { b -> Int? in
+                func spells(_ i: Int) -> Bool {
+                    spellings[i].count == b.count
+                        && spellings[i].withUnsafeBytes { memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 }
                 }
+                if guess >= 0, guess < spellings.count, spells(guess) { return guess }
+                return spellings.indices.first(where: spells)
             }
-            return nil
+            guard let found else { return nil }
+            self = Fields.order[found]
         }
     }
 
     private static let order = Key.allCases
+    /// Each key's UTF-8, in `order`.
+    private static let spellings = Key.allCases.map { Array($0.rawValue.utf8) }
+    /// The keys in the order the agent writes them (`CallRecord.appendJSON`).
+    private static let written: [Key] = [
+        .id, .profile, .direction, .callID, .fromTag, .toTag, .caller, .callee, .setupTime, .progressTime, .answerTime,
+        .endTime, .durationMs, .disposition, .finalStatus, .endedBy, .flags, .q850Cause, .pddMs, .source,
+    ]
+    /// The position of the key most likely to follow the one at each
+    /// position (-1: none), so that the agent's records find each key on
+    /// the first comparison.
+    static let expectedAfter: [Int] = {
+        var after = [Int](repeating: -1, count: Key.allCases.count)
+        for (i, key) in written.enumerated() where i + 1 < written.count { after[key.position] = written[i + 1].position }
+        return after
+    }()
+    static let expectedFirst = written[0].position
     private var values = [CallRecordBatch.Value](repeating: .absent, count: Key.allCases.count)
 
     subscript(key: Key) -> CallRecordBatch.Value {

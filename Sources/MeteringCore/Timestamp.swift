@@ -60,7 +60,13 @@ extension Timestamp {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.f]` followed by `Z`, `±hh:mm` or nothing
     /// (then `defaultOffsetSeconds` applies, e.g. a local zone's offset).
     public static func parseRFC3339(_ text: Substring) -> (Timestamp, hasZone: Bool)? {
-        let bytes = Array(text.utf8)
+        // Read in place (a native string's bytes are contiguous): every
+        // record the collector takes carries four of these.
+        if let parsed = text.utf8.withContiguousStorageIfAvailable({ parseRFC3339(bytes: $0) }) { return parsed }
+        return Array(text.utf8).withUnsafeBufferPointer { parseRFC3339(bytes: $0) }
+    }
+
+    private static func parseRFC3339(bytes: UnsafeBufferPointer<UInt8>) -> (Timestamp, hasZone: Bool)? {
         func num(_ from: Int, _ count: Int) -> Int64? {
             guard from + count <= bytes.count else { return nil }
             var v: Int64 = 0
