@@ -5,9 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECORDS=${RECORDS:-1000000}
-BIN=.build/release
+BIN=${BIN:-.build/release}
 PORT=${PORT:-18931}
 WORK=$(mktemp -d)
+SERVER=""
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 $BIN/sipmeter-collector-bench lookup --prefixes 50000

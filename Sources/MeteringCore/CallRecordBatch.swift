@@ -66,14 +66,12 @@ public enum CallRecordBatch {
 
     private static func record(_ s: inout JSONScanner) throws -> IncomingRecord {
         var f = Fields()
-        var next = Fields.expectedFirst
         try s.expect(0x7B)
         if !s.consume(0x7D) {
             repeat {
                 let slot: Fields.Key?
                 if let range = try s.plainString() {
-                    slot = Fields.Key(bytes: s.bytes[range], guess: next)
-                    if let slot { next = Fields.expectedAfter[slot.position] }
+                    slot = Fields.Key(bytes: s.bytes[range])
                 } else {
                     slot = Fields.Key(rawValue: try s.string())
                 }
@@ -161,40 +159,54 @@ struct Fields {
             }
         }
 
-        /// The key spelled by `bytes`, compared without making a String.
-        /// `guess` (a position) is tried first (see `Fields.expectedAfter`).
-        init?(bytes: ArraySlice<UInt8>, guess: Int) {
-            let spellings = Fields.spellings
-            let found = bytes.withUnsafeBytes { b -> Int? in
-                func spells(_ i: Int) -> Bool {
-                    spellings[i].count == b.count
-                        && spellings[i].withUnsafeBytes { memcmp($0.baseAddress!, b.baseAddress!, b.count) == 0 }
+        /// The key spelled by `bytes`, compared without making a String:
+        /// chosen by length, then compared with each spelling of that
+        /// length (a test checks these against the raw values).
+        init?(bytes: ArraySlice<UInt8>) {
+            let key = bytes.withUnsafeBytes { b -> Key? in
+                func spells(_ word: StaticString) -> Bool {
+                    word.utf8CodeUnitCount == b.count && memcmp(b.baseAddress!, word.utf8Start, b.count) == 0
                 }
-                if guess >= 0, guess < spellings.count, spells(guess) { return guess }
-                return spellings.indices.first(where: spells)
+                switch b.count {
+                case 2:
+                    if spells("id") { return .id }
+                case 5:
+                    if spells("flags") { return .flags }
+                case 6:
+                    if spells("to_tag") { return .toTag }
+                    if spells("caller") { return .caller }
+                    if spells("callee") { return .callee }
+                    if spells("pdd_ms") { return .pddMs }
+                    if spells("source") { return .source }
+                case 7:
+                    if spells("profile") { return .profile }
+                    if spells("call_id") { return .callID }
+                case 8:
+                    if spells("from_tag") { return .fromTag }
+                    if spells("end_time") { return .endTime }
+                    if spells("ended_by") { return .endedBy }
+                case 9:
+                    if spells("direction") { return .direction }
+                case 10:
+                    if spells("setup_time") { return .setupTime }
+                    if spells("q850_cause") { return .q850Cause }
+                case 11:
+                    if spells("answer_time") { return .answerTime }
+                    if spells("duration_ms") { return .durationMs }
+                    if spells("disposition") { return .disposition }
+                case 12:
+                    if spells("final_status") { return .finalStatus }
+                case 13:
+                    if spells("progress_time") { return .progressTime }
+                default: break
+                }
+                return nil
             }
-            guard let found else { return nil }
-            self = Fields.order[found]
+            guard let key else { return nil }
+            self = key
         }
     }
 
-    private static let order = Key.allCases
-    /// Each key's UTF-8, in `order`.
-    private static let spellings = Key.allCases.map { Array($0.rawValue.utf8) }
-    /// The keys in the order the agent writes them (`CallRecord.appendJSON`).
-    private static let written: [Key] = [
-        .id, .profile, .direction, .callID, .fromTag, .toTag, .caller, .callee, .setupTime, .progressTime, .answerTime,
-        .endTime, .durationMs, .disposition, .finalStatus, .endedBy, .flags, .q850Cause, .pddMs, .source,
-    ]
-    /// The position of the key most likely to follow the one at each
-    /// position (-1: none), so that the agent's records find each key on
-    /// the first comparison.
-    static let expectedAfter: [Int] = {
-        var after = [Int](repeating: -1, count: Key.allCases.count)
-        for (i, key) in written.enumerated() where i + 1 < written.count { after[key.position] = written[i + 1].position }
-        return after
-    }()
-    static let expectedFirst = written[0].position
     private var values = [CallRecordBatch.Value](repeating: .absent, count: Key.allCases.count)
 
     subscript(key: Key) -> CallRecordBatch.Value {

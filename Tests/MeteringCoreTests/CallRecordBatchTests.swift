@@ -51,6 +51,38 @@ struct CallRecordBatchTests {
         #expect(r.fromTag == "" && r.toTag == nil && r.caller == "")
     }
 
+    @Test("every field the agent can write is read back, in the agent's key order and in reverse")
+    func everyField() throws {
+        let t = Timestamp(seconds: 1_790_000_000, microseconds: 250_000)
+        let record = CallRecord(
+            id: "r1", profile: "alice-trunk", direction: .inbound, callID: "c1@h", fromTag: "ft", toTag: "tt",
+            caller: "+15550001", callee: "+442071234567", setupTime: t, progressTime: t.adding(seconds: 1),
+            answerTime: t.adding(seconds: 3), endTime: t.adding(seconds: 63), durationMs: 60_000, disposition: .answered,
+            finalStatus: 200, endedBy: .callee, flags: [.forked, .authChallenged], q850Cause: 16, pddMs: 1_000,
+            source: "edge-1")
+        var line: [UInt8] = []
+        record.appendJSON(to: &line)
+        let forward = String(decoding: line, as: UTF8.self)
+        // The same members, last first: every key found by its spelling alone.
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+        #expect(object.count == 20)
+        let keys = [
+            "id", "profile", "direction", "call_id", "from_tag", "to_tag", "caller", "callee", "setup_time",
+            "progress_time", "answer_time", "end_time", "duration_ms", "disposition", "final_status", "ended_by", "flags",
+            "q850_cause", "pdd_ms", "source",
+        ]
+        #expect(Set(keys) == Set(object.keys))
+        let reversed = try keys.reversed().map { key in
+            let value = try JSONSerialization.data(withJSONObject: object[key]!, options: .fragmentsAllowed)
+            return "\"\(key)\":" + String(decoding: value, as: UTF8.self)
+        }
+        let backwards = "{" + reversed.joined(separator: ",") + "}"
+        for text in [forward, backwards] {
+            let items = try CallRecordBatch.parse(Self.body([text]))
+            #expect(try items[0].result.get() == record)
+        }
+    }
+
     struct BadRecord: Sendable, CustomTestStringConvertible {
         var json: String
         var error: String
