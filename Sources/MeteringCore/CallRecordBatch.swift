@@ -12,6 +12,13 @@ public enum CallRecordBatch {
     }
 
     public static func parse(_ bytes: [UInt8]) throws(Malformed) -> [IncomingRecord] {
+        let result = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(Malformed) in try parse(buffer) }
+        }
+        return try result.get()
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(Malformed) -> [IncomingRecord] {
         var s = JSONScanner(bytes: bytes)
         do {
             var records: [IncomingRecord]?
@@ -71,7 +78,7 @@ public enum CallRecordBatch {
             repeat {
                 let slot: Fields.Key?
                 if let range = try s.plainString() {
-                    slot = Fields.Key(bytes: s.bytes[range])
+                    slot = Fields.Key(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: s.bytes[range])))
                 } else {
                     slot = Fields.Key(rawValue: try s.string())
                 }
@@ -162,8 +169,8 @@ struct Fields {
         /// The key spelled by `bytes`, compared without making a String:
         /// chosen by length, then compared with each spelling of that
         /// length (a test checks these against the raw values).
-        init?(bytes: ArraySlice<UInt8>) {
-            let key = bytes.withUnsafeBytes { b -> Key? in
+        init?(bytes b: UnsafeRawBufferPointer) {
+            let key = { () -> Key? in
                 func spells(_ word: StaticString) -> Bool {
                     word.utf8CodeUnitCount == b.count && memcmp(b.baseAddress!, word.utf8Start, b.count) == 0
                 }
@@ -201,7 +208,7 @@ struct Fields {
                 default: break
                 }
                 return nil
-            }
+            }()
             guard let key else { return nil }
             self = key
         }

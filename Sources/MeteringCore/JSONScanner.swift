@@ -6,13 +6,15 @@ struct JSONScanner {
         case syntax(String)
     }
 
-    let bytes: [UInt8]
+    /// The text, read in place: the caller keeps it alive for the scan
+    /// (no array is retained and released on each access).
+    let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     /// Nesting bound, so hostile input can't exhaust the stack.
     private var depth = 0
     static let maxDepth = 64
 
-    init(bytes: [UInt8]) {
+    init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
@@ -250,6 +252,13 @@ public enum FlatJSON {
     /// not a string, a body that is not one JSON object, or trailing bytes
     /// are a `Failure` naming what is wrong.
     public static func strings(_ bytes: [UInt8], keys: [String]) throws(Failure) -> [String?] {
+        let result = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(Failure) in try strings(buffer, keys: keys) }
+        }
+        return try result.get()
+    }
+
+    private static func strings(_ bytes: UnsafeBufferPointer<UInt8>, keys: [String]) throws(Failure) -> [String?] {
         var s = JSONScanner(bytes: bytes)
         var out = [String?](repeating: nil, count: keys.count)
         let names = keys.map { Array($0.utf8) }
