@@ -97,8 +97,8 @@ private func fuzzFit(_ input: [UInt8]) {
 }
 
 /// Feeds lines to one dialect the way TextLogReader does.
-private func runDialect(_ dialect: inout some TextDialect, _ lines: [ArraySlice<UInt8>]) {
-    var record: [ArraySlice<UInt8>] = []
+private func runDialect(_ dialect: inout some TextDialect, _ lines: [TextLine]) {
+    var record: [TextLine] = []
     var open = false
     func finish() {
         if open, !record.isEmpty, let (bytes, _) = TextMessageBuilder.build(record),
@@ -139,15 +139,20 @@ private func runDialect(_ dialect: inout some TextDialect, _ lines: [ArraySlice<
 }
 
 private func fuzzText(_ input: [UInt8]) {
-    var lines: [ArraySlice<UInt8>] = []
+    // Lines are slices of the input read in place, as LineReader hands them out.
+    input.withUnsafeBytes { fuzzText(lines: $0) }
+}
+
+private func fuzzText(lines raw: UnsafeRawBufferPointer) {
+    var lines: [TextLine] = []
     var start = 0
-    for i in input.indices where input[i] == 0x0A {
+    for i in raw.indices where raw[i] == 0x0A {
         var end = i
-        if end > start, input[end - 1] == 0x0D { end -= 1 }
-        lines.append(input[start..<end])
+        if end > start, raw[end - 1] == 0x0D { end -= 1 }
+        lines.append(raw[start..<end])
         start = i + 1
     }
-    if start < input.count { lines.append(input[start...]) }
+    if start < raw.count { lines.append(raw[start...]) }
 
     if let (bytes, _) = TextMessageBuilder.build(lines) { parse(bytes) }
 

@@ -49,4 +49,11 @@ struct TextMessageBuilder {
         }
         return SIPBytes.fitToContentLength(bytes)
     }
+
+    /// The message the lines make, at once (the fuzzer and one-off callers).
+    static func build(_ lines: [TextLine]) -> (bytes: [UInt8], truncated: Bool)? {
+        var builder = TextMessageBuilder()
+        for line in lines { builder.add(line) }
+        return builder.finish()
+    }
 }
