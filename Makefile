@@ -4,7 +4,7 @@ DEB_PACKAGES := libosip2-dev libpcap-dev libsqlite3-dev zlib1g-dev libmimalloc-d
 SAMPLES := Samples/traces
 AGENT_DEBUG := .build/debug/sipmeter-agent
 
-.PHONY: deps build release test lint format demo bench bench-collector bench-agent bench-authorize bench-reports fuzz traces clean
+.PHONY: deps build release test fuzz-smoke lint format demo bench bench-collector bench-agent bench-authorize bench-reports fuzz traces clean
 
 # Installs the Debian packages the project needs, only when missing.
 deps:
@@ -30,6 +30,13 @@ FORMATTED := Sources Tests Benchmarks/sipmeter-bench Benchmarks/sipmeter-collect
 test: deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) fuzz-smoke
+
+# The libFuzzer target builds (ASan) and replays the checked-in regressions:
+# an API change that breaks the harness fails here, not at the next fuzz run.
+fuzz-smoke:
+	bash Fuzz/build.sh
+	SWIFT_BACKTRACE=enable=no .build-fuzz/fuzz-framing Fuzz/regressions/*
 
 # The checked-in .swift-format configuration; `make format` applies it.
 lint:
