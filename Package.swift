@@ -143,10 +143,13 @@ let package = Package(
         .executableTarget(
             name: "sipmeter-collector-bench",
             dependencies: [
-                "MeteringCore", "RatingEngine",
+                "MeteringCore", "RatingEngine", "MeteringCollector", "MeteringStore", "CreditLedger",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/sipmeter-collector-bench",
             swiftSettings: strict

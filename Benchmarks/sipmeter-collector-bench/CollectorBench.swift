@@ -13,7 +13,7 @@ import RatingEngine
 @main
 struct CollectorBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sipmeter-collector-bench", subcommands: [Deck.self, Lookup.self, Ingest.self, Decode.self])
+        commandName: "sipmeter-collector-bench", subcommands: [Deck.self, Lookup.self, Ingest.self, Decode.self, Respond.self])
 }
 
 /// Deterministic randomness (SplitMix64) so every run measures the same data.

@@ -99,31 +99,36 @@ public enum Authorization {
             }
             return true
         }
-        var bursting = false
-        for state in [
-            burst(c.profileLimits, c.profileChannelsInUse, c.profileBurstingSince),
-            burst(c.memberLimits, c.memberChannelsInUse, c.memberBurstingSince),
-        ] {
-            guard let state else { continue }
-            guard state else { return deny(.channelsFull, entry) }
-            bursting = true
-        }
-        let cap =
-            [c.profileLimits.maxCallSeconds, c.memberLimits.maxCallSeconds, c.defaultMaxCallSeconds]
-            .compactMap { $0 }.min() ?? c.defaultMaxCallSeconds
-        // Each money bound and the reason it gives when it is what stops the call.
-        var budgets: [(Money, DenyReason)] = [(c.balance + c.overdraft - c.reservedOnAccount, .creditExhausted)]
-        for (cap, spent) in [(c.profileLimits.dailyCap, c.profileSpentToday), (c.memberLimits.dailyCap, c.memberSpentToday)] {
-            if let cap { budgets.append((cap - spent, .dailyCap)) }
-        }
-        for (cap, spent) in [(c.profileLimits.monthlyCap, c.profileSpentMonth), (c.memberLimits.monthlyCap, c.memberSpentMonth)] {
-            if let cap { budgets.append((cap - spent, .monthlyCap)) }
+        let profileBurst = burst(c.profileLimits, c.profileChannelsInUse, c.profileBurstingSince)
+        let memberBurst = burst(c.memberLimits, c.memberChannelsInUse, c.memberBurstingSince)
+        if profileBurst == false || memberBurst == false { return deny(.channelsFull, entry) }
+        let bursting = profileBurst == true || memberBurst == true
+        var cap = c.defaultMaxCallSeconds
+        if let seconds = c.profileLimits.maxCallSeconds { cap = min(cap, seconds) }
+        if let seconds = c.memberLimits.maxCallSeconds { cap = min(cap, seconds) }
+        // Each money bound, in this order, and the reason it gives when it is
+        // what stops the call (walked twice, without an array on this hot path).
+        let credit = c.balance + c.overdraft - c.reservedOnAccount
+        let profileDay = c.profileLimits.dailyCap.map { $0 - c.profileSpentToday }
+        let memberDay = c.memberLimits.dailyCap.map { $0 - c.memberSpentToday }
+        let profileMonth = c.profileLimits.monthlyCap.map { $0 - c.profileSpentMonth }
+        let memberMonth = c.memberLimits.monthlyCap.map { $0 - c.memberSpentMonth }
+        func eachBudget(_ body: (Money, DenyReason) -> Void) {
+            body(credit, .creditExhausted)
+            if let b = profileDay { body(b, .dailyCap) }
+            if let b = memberDay { body(b, .dailyCap) }
+            if let b = profileMonth { body(b, .monthlyCap) }
+            if let b = memberMonth { body(b, .monthlyCap) }
         }
         // No new call at or below zero (unless an overdraft is set).
-        if let (_, reason) = budgets.first(where: { $0.0 <= .zero }) { return deny(reason, entry) }
+        var spent: DenyReason?
+        eachBudget { budget, reason in
+            if spent == nil, budget <= .zero { spent = reason }
+        }
+        if let spent { return deny(spent, entry) }
         var longest = cap
         var binding = DenyReason.creditExhausted
-        for (budget, reason) in budgets {
+        eachBudget { budget, reason in
             let seconds = maxSeconds(budget: budget, entry: entry, bundleSeconds: c.bundleSecondsLeft, cap: cap)
             if seconds < longest {
                 longest = seconds

@@ -25,6 +25,13 @@ public final class Authorizer: Sendable {
         var memberGrants: [Int64: GrantWindow] = [:]
         var profileBurstingSince: [Int64: Timestamp] = [:]
         var memberBurstingSince: [Int64: Timestamp] = [:]
+        /// Rate decks of the snapshot's profiles (nil: the deck does not parse).
+        var decks: [DeckKey: RateDeck?] = [:]
+    }
+
+    struct DeckKey: Hashable {
+        var id: Int64
+        var version: Int
     }
 
     private let state = Mutex<[Int64: GroupState]>([:])
@@ -58,83 +65,122 @@ public final class Authorizer: Sendable {
     public enum Failure: Error, Sendable {
         case unknownProfile(String)
         case notBound(String)
+        /// The group's settings kept changing while a decision waited for them.
+        case unsettled
     }
 
     /// Decides, and reserves the exposure of an allowed call. Asking again
     /// for a Call-ID already authorized answers the same way again (a
     /// retransmitted INVITE) without reserving twice.
+    ///
+    /// The decision is taken in one pass under the lock, reading the held
+    /// snapshot in place. When the snapshot is older than the store's last
+    /// change (or than `snapshotLifetime`), or the profile's rate deck is not
+    /// at hand yet, that pass says so instead, the missing piece is loaded
+    /// outside the lock, and the pass is run again.
     public func authorize(_ request: Request, principal: Principal, now: Timestamp) async throws -> AuthorizationDecision {
         let group = principal.groupID
-        let snapshot = try await currentSnapshot(group: group, now: now)
-        guard let profile = snapshot.profiles[request.profile] else { throw Failure.unknownProfile(request.profile) }
+        let version = store.enforcementVersion
+        for attempt in 0..<Self.attempts {
+            // The last pass takes the snapshot it holds, however recent: writes
+            // that keep landing while it reloads must not starve a decision.
+            let fresh = attempt < Self.attempts - 1 ? version : nil
+            let step = state.withLock { groups in
+                Self.decide(request, principal: principal, now: now, freshAsOf: fresh, &groups[group, default: GroupState()])
+            }
+            switch step {
+            case .decided(let decision): return decision
+            case .failed(let failure): throw failure
+            case .needsSnapshot: try await reload(group: group, now: now)
+            case .needsDeck(let id, let deckVersion):
+                let deck = try await deck(id: id, version: deckVersion)
+                state.withLock { groups in groups[group]?.decks[DeckKey(id: id, version: deckVersion)] = .some(deck) }
+            }
+        }
+        throw Failure.unsettled
+    }
+
+    /// What a pass under the lock came to.
+    enum Step {
+        case decided(AuthorizationDecision)
+        case failed(Failure)
+        case needsSnapshot
+        case needsDeck(id: Int64, version: Int)
+    }
+
+    /// Snapshot reloads and deck loads a decision may wait for, at most.
+    static let attempts = 4
+
+    private static func decide(
+        _ request: Request, principal: Principal, now: Timestamp, freshAsOf version: Int?, _ g: inout GroupState
+    ) -> Step {
+        guard let snapshot = g.snapshot,
+            version.map({ snapshot.version >= $0 && now.microseconds - snapshot.loadedAt.microseconds < snapshotLifetime })
+                ?? true
+        else { return .needsSnapshot }
+        guard let profile = snapshot.profiles[request.profile] else { return .failed(.unknownProfile(request.profile)) }
         if principal.role == .agent, let agent = principal.agentID,
             !(snapshot.agentProfiles[agent]?.contains(request.profile) ?? false)
         {
-            throw Failure.notBound(request.profile)
+            return .failed(.notBound(request.profile))
         }
-        let deck = try await deck(id: profile.deckID, version: profile.deckVersion)
+        guard let deck = g.decks[DeckKey(id: profile.deckID, version: profile.deckVersion)] else {
+            return .needsDeck(id: profile.deckID, version: profile.deckVersion)
+        }
         let memberLimits = snapshot.memberLimits[profile.memberID] ?? Limits()
-        return state.withLock { groups in
-            // Moved out and back so the book is uniquely referenced (no copy on write).
-            var g = groups.removeValue(forKey: group) ?? GroupState()
-            defer { groups[group] = g }
-            Self.adopt(&g, snapshot)
-            Self.expire(&g, now: now)
-            let day = now.dayKey
-            let month = now.monthKey
-            // A Call-ID asked again (a retransmitted INVITE) is weighed without its own reservation.
-            let own = g.book[request.callID]
-            func ownShare(_ match: (Reservation) -> Bool) -> Money { own.map { match($0) ? $0.exposure : .zero } ?? .zero }
-            let memberProfiles = g.index.memberProfiles[profile.memberID] ?? [profile.id]
-            var c = AuthorizationContext()
-            c.now = now
-            c.deck = deck
-            c.profileLimits = profile.limits
-            c.memberLimits = memberLimits
-            c.balance = snapshot.balances[profile.account] ?? .zero
-            c.overdraft = profile.overdraft
-            c.reservedOnAccount = (g.book.onAccount[profile.account] ?? .zero) - ownShare { $0.account == profile.account }
-            let pDay = ReservationBook.PeriodKey(id: profile.id, period: day)
-            let pMonth = ReservationBook.PeriodKey(id: profile.id, period: month)
-            let mDay = ReservationBook.PeriodKey(id: profile.memberID, period: day)
-            let mMonth = ReservationBook.PeriodKey(id: profile.memberID, period: month)
-            c.profileSpentToday =
-                profile.spentToday + (g.book.profileDay[pDay] ?? .zero) - ownShare { $0.profileID == profile.id && $0.day == day }
-            c.profileSpentMonth =
-                profile.spentMonth + (g.book.profileMonth[pMonth] ?? .zero)
-                - ownShare { $0.profileID == profile.id && $0.month == month }
-            c.memberSpentToday =
-                (g.index.memberSpentToday[profile.memberID] ?? .zero) + (g.book.memberDay[mDay] ?? .zero)
-                - ownShare { $0.memberID == profile.memberID && $0.day == day }
-            c.memberSpentMonth =
-                (g.index.memberSpentMonth[profile.memberID] ?? .zero) + (g.book.memberMonth[mMonth] ?? .zero)
-                - ownShare { $0.memberID == profile.memberID && $0.month == month }
-            c.profileChannelsInUse = Self.inUse(g, profiles: [profile.id], excluding: request.callID)
-            c.memberChannelsInUse = Self.inUse(g, profiles: memberProfiles, excluding: request.callID)
-            c.profileBurstingSince = g.profileBurstingSince[profile.id]
-            c.memberBurstingSince = g.memberBurstingSince[profile.memberID]
-            let second = now.adding(microseconds: -1_000_000)
-            c.profileCallsLastSecond = g.profileGrants[profile.id]?.count(after: second) ?? 0
-            c.memberCallsLastSecond = g.memberGrants[profile.memberID]?.count(after: second) ?? 0
-            let number = PhoneNumber.normalise(request.callee)
-            if let index = BundleAllowance.bestMatch(in: profile.bundles, number: number) {
-                c.bundleSecondsLeft = profile.bundles[index].secondsLeft
-            }
-            let decision = Authorization.decide(callee: request.callee, c)
-            guard decision.allow, let entry = decision.entry else { return decision }
-            if own == nil {
-                g.profileGrants[profile.id, default: GrantWindow()].append(now)
-                g.memberGrants[profile.memberID, default: GrantWindow()].append(now)
-            }
-            Self.reserve(
-                &g, callID: request.callID,
-                Reservation(
-                    profileID: profile.id, memberID: profile.memberID, account: profile.account, exposure: decision.exposure,
-                    ratePerMinute: entry.ratePerMinute, day: day, month: month,
-                    expiresAt: now.adding(seconds: decision.maxDurationSeconds + Self.reservationMargin)))
-            Self.updateBursting(&g, profile: profile, memberProfiles: memberProfiles, memberLimits: memberLimits, now: now)
-            return decision
+        let balance = snapshot.balances[profile.account] ?? .zero
+        Self.expire(&g, now: now)
+        let day = now.dayKey
+        let month = now.monthKey
+        // A Call-ID asked again (a retransmitted INVITE) is weighed without its own reservation.
+        let own = g.book[request.callID]
+        func ownShare(_ match: (Reservation) -> Bool) -> Money { own.map { match($0) ? $0.exposure : .zero } ?? .zero }
+        let memberProfiles = g.index.memberProfiles[profile.memberID] ?? [profile.id]
+        var c = AuthorizationContext()
+        c.now = now
+        c.deck = deck
+        c.profileLimits = profile.limits
+        c.memberLimits = memberLimits
+        c.balance = balance
+        c.overdraft = profile.overdraft
+        let totals = g.book.totals(
+            profile: profile.id, member: profile.memberID, account: profile.account, day: day, month: month)
+        c.reservedOnAccount = totals.onAccount - ownShare { $0.account == profile.account }
+        c.profileSpentToday = profile.spentToday + totals.profileDay - ownShare { $0.profileID == profile.id && $0.day == day }
+        c.profileSpentMonth =
+            profile.spentMonth + totals.profileMonth - ownShare { $0.profileID == profile.id && $0.month == month }
+        c.memberSpentToday =
+            (g.index.memberSpentToday[profile.memberID] ?? .zero) + totals.memberDay
+            - ownShare { $0.memberID == profile.memberID && $0.day == day }
+        c.memberSpentMonth =
+            (g.index.memberSpentMonth[profile.memberID] ?? .zero) + totals.memberMonth
+            - ownShare { $0.memberID == profile.memberID && $0.month == month }
+        c.profileChannelsInUse = Self.inUse(g, profiles: CollectionOfOne(profile.id), excluding: request.callID)
+        c.memberChannelsInUse = Self.inUse(g, profiles: memberProfiles, excluding: request.callID)
+        c.profileBurstingSince = g.profileBurstingSince[profile.id]
+        c.memberBurstingSince = g.memberBurstingSince[profile.memberID]
+        let second = now.adding(microseconds: -1_000_000)
+        c.profileCallsLastSecond = g.profileGrants[profile.id]?.count(after: second) ?? 0
+        c.memberCallsLastSecond = g.memberGrants[profile.memberID]?.count(after: second) ?? 0
+        if !profile.bundles.isEmpty,
+            let index = BundleAllowance.bestMatch(in: profile.bundles, number: PhoneNumber.normalise(request.callee))
+        {
+            c.bundleSecondsLeft = profile.bundles[index].secondsLeft
         }
+        let decision = Authorization.decide(callee: request.callee, c)
+        guard decision.allow, let entry = decision.entry else { return .decided(decision) }
+        if own == nil {
+            g.profileGrants[profile.id, default: GrantWindow()].append(now)
+            g.memberGrants[profile.memberID, default: GrantWindow()].append(now)
+        }
+        Self.reserve(
+            &g, callID: request.callID,
+            Reservation(
+                profileID: profile.id, memberID: profile.memberID, account: profile.account, exposure: decision.exposure,
+                ratePerMinute: entry.ratePerMinute, day: day, month: month,
+                expiresAt: now.adding(seconds: decision.maxDurationSeconds + Self.reservationMargin)))
+        Self.updateBursting(&g, profile: profile, memberProfiles: memberProfiles, memberLimits: memberLimits, now: now)
+        return .decided(decision)
     }
 
     /// Calls whose final record arrived: their reservations end.
@@ -189,17 +235,19 @@ public final class Authorizer: Sendable {
 
     private func currentSnapshot(group: Int64, now: Timestamp) async throws -> EnforcementSnapshot {
         let version = store.enforcementVersion
-        if let s = state.withLock({ $0[group]?.snapshot }), s.version == version,
+        if let s = state.withLock({ $0[group]?.snapshot }), s.version >= version,
             now.microseconds - s.loadedAt.microseconds < Self.snapshotLifetime
         {
             return s
         }
+        return try await reload(group: group, now: now)
+    }
+
+    /// Loads the group's snapshot from the store and adopts it.
+    @discardableResult
+    private func reload(group: Int64, now: Timestamp) async throws -> EnforcementSnapshot {
         let fresh = try await store.enforcementSnapshot(group: group, now: now)
-        state.withLock { groups in
-            var g = groups.removeValue(forKey: group) ?? GroupState()
-            Self.adopt(&g, fresh)
-            groups[group] = g
-        }
+        state.withLock { groups in Self.adopt(&groups[group, default: GroupState()], fresh) }
         return fresh
     }
 
@@ -212,6 +260,7 @@ public final class Authorizer: Sendable {
     /// and derives what decisions read from it.
     private static func adopt(_ g: inout GroupState, _ s: EnforcementSnapshot) {
         if let held = g.snapshot, (held.version, held.loadedAt) >= (s.version, s.loadedAt) { return }
+        if g.snapshot?.version != s.version { g.decks = [:] }
         g.snapshot = s
         g.index = SnapshotIndex(s)
         g.reportedOnly = [:]
@@ -238,9 +287,9 @@ public final class Authorizer: Sendable {
 
     /// Calls in progress on `profiles`: authorized here, or reported by an
     /// agent and not authorized here; `callID` itself not counted.
-    private static func inUse(_ g: GroupState, profiles: [Int64], excluding callID: String) -> Int {
+    private static func inUse(_ g: GroupState, profiles: some Collection<Int64>, excluding callID: String) -> Int {
         var n = 0
-        for p in profiles { n += (g.book.profileCalls[p] ?? 0) + (g.reportedOnly[p] ?? 0) }
+        for p in profiles { n += g.book.calls(profile: p) + (g.reportedOnly[p] ?? 0) }
         if let r = g.book[callID] {
             if profiles.contains(r.profileID) { n -= 1 }
         } else if let p = g.index.reportedProfile[callID], profiles.contains(p) {
@@ -253,7 +302,7 @@ public final class Authorizer: Sendable {
         _ g: inout GroupState, profile: EnforcementSnapshot.Profile, memberProfiles: [Int64], memberLimits: Limits,
         now: Timestamp
     ) {
-        if let channels = profile.limits.channels, inUse(g, profiles: [profile.id], excluding: "") > channels {
+        if let channels = profile.limits.channels, inUse(g, profiles: CollectionOfOne(profile.id), excluding: "") > channels {
             if g.profileBurstingSince[profile.id] == nil { g.profileBurstingSince[profile.id] = now }
         } else {
             g.profileBurstingSince[profile.id] = nil

@@ -49,6 +49,11 @@ public struct Collector: Sendable {
         let router = Router(context: CollectorContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware(routes: Self.routes + Self.dashboardRoutes))
+        // The router tries a path's segments against routes in the order they
+        // were added: the two routes every call goes through come first.
+        let v1 = router.group("v1").add(middleware: AuthMiddleware(store: store))
+        addAuthorizeRoute(to: v1)
+        addRecordRoutes(to: v1)
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/metrics") { _, _ in
             Response(
@@ -64,9 +69,7 @@ public struct Collector: Sendable {
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         }
         addDashboardRoutes(to: router)
-        let v1 = router.group("v1").add(middleware: AuthMiddleware(store: store))
         addAdminRoutes(to: v1)
-        addRecordRoutes(to: v1)
         addQueryRoutes(to: v1)
         addCallEventRoutes(to: v1)
         addEnforcementRoutes(to: v1)

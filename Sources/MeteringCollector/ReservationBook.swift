@@ -17,20 +17,51 @@ struct ReservationBook: Sendable {
         var expiresAt: Timestamp
     }
 
-    /// An id (profile or member) in a period (day or month key).
-    struct PeriodKey: Hashable, Sendable {
-        var id: Int64
-        var period: Int
+    /// What the calls in progress of one profile or member add up to: their
+    /// count, and their exposure per day and per month of grant. Calls last
+    /// hours, so an id holds one or two periods of each.
+    struct Sums: Sendable {
+        var calls = 0
+        var days: [(period: Int, amount: Money)] = []
+        var months: [(period: Int, amount: Money)] = []
+
+        /// Counts a call in (`n` = 1) or out (-1); returns the calls left.
+        mutating func count(_ r: Reservation, _ amount: Money, _ n: Int) -> Int {
+            calls += n
+            Self.add(&days, r.day, amount)
+            Self.add(&months, r.month, amount)
+            return calls
+        }
+
+        static func amount(_ periods: [(period: Int, amount: Money)], _ period: Int) -> Money {
+            for p in periods where p.period == period { return p.amount }
+            return .zero
+        }
+
+        /// Adds to a period's sum and drops the period at zero.
+        static func add(_ periods: inout [(period: Int, amount: Money)], _ period: Int, _ amount: Money) {
+            if let i = periods.firstIndex(where: { $0.period == period }) {
+                periods[i].amount += amount
+                if periods[i].amount == .zero { periods.remove(at: i) }
+            } else if amount != .zero {
+                periods.append((period, amount))
+            }
+        }
+    }
+
+    /// The sums a decision reads, for one profile, member and account.
+    struct Totals: Equatable {
+        var onAccount = Money.zero
+        var profileDay = Money.zero
+        var profileMonth = Money.zero
+        var memberDay = Money.zero
+        var memberMonth = Money.zero
     }
 
     private(set) var byCallID: [String: Reservation] = [:]
-    private(set) var onAccount: [Int64: Money] = [:]
-    private(set) var profileDay: [PeriodKey: Money] = [:]
-    private(set) var profileMonth: [PeriodKey: Money] = [:]
-    private(set) var memberDay: [PeriodKey: Money] = [:]
-    private(set) var memberMonth: [PeriodKey: Money] = [:]
-    private(set) var profileCalls: [Int64: Int] = [:]
-    private(set) var memberCalls: [Int64: Int] = [:]
+    private var onAccount: [Int64: Money] = [:]
+    private var profiles: [Int64: Sums] = [:]
+    private var members: [Int64: Sums] = [:]
     /// No reservation expires before this (nil: none held).
     private var nextExpiry: Timestamp?
 
@@ -39,10 +70,26 @@ struct ReservationBook: Sendable {
 
     subscript(callID: String) -> Reservation? { byCallID[callID] }
 
+    /// Calls in progress on a profile.
+    func calls(profile: Int64) -> Int { profiles[profile]?.calls ?? 0 }
+
+    func totals(profile: Int64, member: Int64, account: Int64, day: Int, month: Int) -> Totals {
+        var t = Totals()
+        t.onAccount = onAccount[account] ?? .zero
+        if let p = profiles[profile] {
+            t.profileDay = Sums.amount(p.days, day)
+            t.profileMonth = Sums.amount(p.months, month)
+        }
+        if let m = members[member] {
+            t.memberDay = Sums.amount(m.days, day)
+            t.memberMonth = Sums.amount(m.months, month)
+        }
+        return t
+    }
+
     /// Adds (or replaces) the reservation of `callID`.
     mutating func insert(_ r: Reservation, callID: String) {
-        remove(callID)
-        byCallID[callID] = r
+        if let old = byCallID.updateValue(r, forKey: callID) { apply(old, sign: -1) }
         apply(r, sign: 1)
         if nextExpiry.map({ r.expiresAt < $0 }) ?? true { nextExpiry = r.expiresAt }
     }
@@ -68,25 +115,15 @@ struct ReservationBook: Sendable {
 
     private mutating func apply(_ r: Reservation, sign: Int64) {
         let amount = Money(units: r.exposure.units * sign)
-        let n = Int(sign)
-        Self.add(&onAccount, r.account, amount)
-        Self.add(&profileDay, PeriodKey(id: r.profileID, period: r.day), amount)
-        Self.add(&profileMonth, PeriodKey(id: r.profileID, period: r.month), amount)
-        Self.add(&memberDay, PeriodKey(id: r.memberID, period: r.day), amount)
-        Self.add(&memberMonth, PeriodKey(id: r.memberID, period: r.month), amount)
-        Self.count(&profileCalls, r.profileID, n)
-        Self.count(&memberCalls, r.memberID, n)
+        let sum = (onAccount[r.account] ?? .zero) + amount
+        onAccount[r.account] = sum == .zero ? nil : sum
+        Self.apply(&profiles, r.profileID, r, amount, Int(sign))
+        Self.apply(&members, r.memberID, r, amount, Int(sign))
     }
 
-    /// Adds to a sum and drops it at zero, so the maps hold only what is reserved.
-    private static func add<K: Hashable>(_ map: inout [K: Money], _ key: K, _ amount: Money) {
-        let sum = (map[key] ?? .zero) + amount
-        map[key] = sum == .zero ? nil : sum
-    }
-
-    private static func count(_ map: inout [Int64: Int], _ key: Int64, _ n: Int) {
-        let sum = (map[key] ?? 0) + n
-        map[key] = sum == 0 ? nil : sum
+    /// Counts the call in or out of an id's sums; the id goes when its last call does.
+    private static func apply(_ map: inout [Int64: Sums], _ id: Int64, _ r: Reservation, _ amount: Money, _ n: Int) {
+        if map[id, default: Sums()].count(r, amount, n) == 0 { map[id] = nil }
     }
 }
 

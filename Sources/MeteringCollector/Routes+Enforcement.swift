@@ -22,7 +22,7 @@ private struct AuthorizeRequest {
     var callee: String
     var call_id: String
 
-    private static let keys = ["profile", "caller", "callee", "call_id"]
+    private static let keys = FlatJSON.Keys(["profile", "caller", "callee", "call_id"])
 
     /// Read with `FlatJSON`, not JSONDecoder: this body comes with every call setup.
     init(_ request: Request, _ context: CollectorContext) async throws {
@@ -30,13 +30,15 @@ private struct AuthorizeRequest {
         guard buffer.readableBytes > 0 else { throw APIError.badRequest("the body is empty; this endpoint takes JSON") }
         let values: [String?]
         do {
-            values = try FlatJSON.strings(Array(buffer.readableBytesView), keys: Self.keys)
+            values = try buffer.withUnsafeReadableBytes { bytes throws(FlatJSON.Failure) in
+                try FlatJSON.strings(bytes, keys: Self.keys)
+            }
         } catch {
             throw APIError.badRequest("the body is not the JSON this endpoint takes: \(error.description)")
         }
         func required(_ i: Int) throws -> String {
             guard let v = values[i] else {
-                throw APIError.badRequest("the body is not the JSON this endpoint takes: \(Self.keys[i]) is missing")
+                throw APIError.badRequest("the body is not the JSON this endpoint takes: \(Self.keys.names[i]) is missing")
             }
             return v
         }
@@ -62,11 +64,24 @@ private struct AuthorizeJSON: Encodable {
     /// by hand: this is the hot route a switch asks at every call set-up.
     /// Every value is safe as it is: a closed-set reason, deck digits, a decimal.
     var response: Response {
-        var text = "{\"allow\":\(allow),\"max_duration_s\":\(max_duration_s)"
-        if let rate { text += ",\"rate\":{\"prefix\":\"\(rate.prefix)\",\"rate_per_minute\":\"\(rate.rate_per_minute)\"}" }
-        if let reason { text += ",\"reason\":\"\(reason)\"" }
-        text += "}"
-        return Response(status: .ok, headers: Self.headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        var out = ByteBuffer()
+        out.reserveCapacity(128)
+        out.writeStaticString(allow ? #"{"allow":true,"max_duration_s":"# : #"{"allow":false,"max_duration_s":"#)
+        out.writeString(String(max_duration_s))
+        if let rate {
+            out.writeStaticString(#","rate":{"prefix":""#)
+            out.writeString(rate.prefix)
+            out.writeStaticString(#"","rate_per_minute":""#)
+            out.writeString(rate.rate_per_minute)
+            out.writeStaticString(#""}"#)
+        }
+        if let reason {
+            out.writeStaticString(#","reason":""#)
+            out.writeString(reason)
+            out.writeStaticString(#"""#)
+        }
+        out.writeStaticString("}")
+        return Response(status: .ok, headers: Self.headers, body: ResponseBody(byteBuffer: out))
     }
 
     private static let headers: HTTPFields = [.contentType: "application/json"]
@@ -133,7 +148,8 @@ private func target(_ member: String?, _ profile: String?) -> AllocationTarget? 
 }
 
 extension Collector {
-    func addEnforcementRoutes(to v1: RouterGroup<CollectorContext>) {
+    /// `POST /v1/authorize`: a switch asks it at every call set-up.
+    func addAuthorizeRoute(to v1: RouterGroup<CollectorContext>) {
         v1.post("authorize") { request, context in
             let principal = try context.requirePrincipal()
             guard principal.role != .member else { throw APIError.forbidden("this needs an agent (switch) or admin token") }
@@ -157,6 +173,9 @@ extension Collector {
                 rate: decision.entry.map { .init(prefix: $0.prefix, rate_per_minute: $0.ratePerMinute.description) }
             ).response
         }
+    }
+
+    func addEnforcementRoutes(to v1: RouterGroup<CollectorContext>) {
         for kind in ["members", "profiles"] {
             v1.put("limits/\(kind)/:name") { request, context in
                 let admin = try context.requireAdmin()

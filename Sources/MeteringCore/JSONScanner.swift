@@ -247,21 +247,37 @@ public enum FlatJSON {
         public let description: String
     }
 
+    /// Member names looked for, with their bytes worked out once.
+    public struct Keys: Sendable {
+        public let names: [String]
+        let bytes: [[UInt8]]
+
+        public init(_ names: [String]) {
+            self.names = names
+            bytes = names.map { Array($0.utf8) }
+        }
+    }
+
     /// The values of `keys`, in order: nil when absent or null. Other
     /// members are skipped (as JSONDecoder does); a listed member that is
     /// not a string, a body that is not one JSON object, or trailing bytes
     /// are a `Failure` naming what is wrong.
     public static func strings(_ bytes: [UInt8], keys: [String]) throws(Failure) -> [String?] {
         let result = bytes.withUnsafeBufferPointer { buffer in
-            Result { () throws(Failure) in try strings(buffer, keys: keys) }
+            Result { () throws(Failure) in try strings(buffer, keys: Keys(keys)) }
         }
         return try result.get()
     }
 
-    private static func strings(_ bytes: UnsafeBufferPointer<UInt8>, keys: [String]) throws(Failure) -> [String?] {
+    /// The same, read in place from `bytes`.
+    public static func strings(_ bytes: UnsafeRawBufferPointer, keys: Keys) throws(Failure) -> [String?] {
+        try strings(bytes.assumingMemoryBound(to: UInt8.self), keys: keys)
+    }
+
+    private static func strings(_ bytes: UnsafeBufferPointer<UInt8>, keys: Keys) throws(Failure) -> [String?] {
         var s = JSONScanner(bytes: bytes)
-        var out = [String?](repeating: nil, count: keys.count)
-        let names = keys.map { Array($0.utf8) }
+        var out = [String?](repeating: nil, count: keys.names.count)
+        let names = keys.bytes
         do {
             guard s.peek() == 0x7B else { throw Failure(description: "malformed JSON: the body must be one object") }
             try s.expect(0x7B)
@@ -272,7 +288,7 @@ public enum FlatJSON {
                         k = names.firstIndex { $0.elementsEqual(bytes[range]) }
                     } else {
                         let name = try s.string()
-                        k = keys.firstIndex(of: name)
+                        k = keys.names.firstIndex(of: name)
                     }
                     try s.expect(0x3A)
                     guard let k else {
@@ -284,7 +300,7 @@ public enum FlatJSON {
                     } else if try s.kind() == .string {
                         out[k] = try s.string()
                     } else {
-                        throw Failure(description: "\(keys[k]) has the wrong type")
+                        throw Failure(description: "\(keys.names[k]) has the wrong type")
                     }
                 } while s.consume(0x2C)
                 try s.expect(0x7D)

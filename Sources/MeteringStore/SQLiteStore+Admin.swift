@@ -20,8 +20,10 @@ extension SQLiteStore {
     }
 
     public func authenticate(token: String) async throws -> Principal? {
+        // Kept by the token itself, so that a known token costs one lookup
+        // and no SHA-256 (only the hash is ever written to the database).
+        if let known = tokenCache.withLock({ $0[token] }) { return known }
         let hash = Tokens.hash(token)
-        if let known = tokenCache.withLock({ $0[hash] }) { return known }
         let principal = try await writer.read { db -> Principal? in
             guard
                 let row = try Row.fetchOne(
@@ -33,7 +35,7 @@ extension SQLiteStore {
         if let principal {
             tokenCache.withLock { cache in
                 if cache.count >= Self.tokenCacheLimit { cache.removeAll(keepingCapacity: true) }
-                cache[hash] = principal
+                cache[token] = principal
             }
         }
         return principal

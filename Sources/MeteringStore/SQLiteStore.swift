@@ -8,19 +8,19 @@ public final class SQLiteStore: CollectorStore {
     let writer: any DatabaseWriter
     let ingestQueue = IngestQueue()
     /// Counts writes that change what pre-call authorization reads.
-    private let changes = Mutex(0)
+    private let changes = Atomic<Int>(0)
 
     /// Moves on with every write to balances, limits, profiles or calls in
     /// progress: a cached `EnforcementSnapshot` older than this is stale.
-    public var enforcementVersion: Int { changes.withLock { $0 } }
+    public var enforcementVersion: Int { changes.load(ordering: .sequentiallyConsistent) }
 
-    func changed() { changes.withLock { $0 += 1 } }
+    func changed() { changes.add(1, ordering: .sequentiallyConsistent) }
 
-    /// Token hash → principal, for tokens found valid. A token row is never
-    /// updated or deleted once issued, so a hit is always right; a store
-    /// that ever revokes tokens must clear this in the same write. Unknown
-    /// tokens are not kept (a stream of bad tokens can't grow it), and it is
-    /// emptied when full.
+    /// Token → principal, for tokens found valid (in memory only: the
+    /// database keeps hashes). A token row is never updated or deleted once
+    /// issued, so a hit is always right; a store that ever revokes tokens
+    /// must clear this in the same write. Unknown tokens are not kept (a
+    /// stream of bad tokens can't grow it), and it is emptied when full.
     let tokenCache = Mutex<[String: Principal]>([:])
     static let tokenCacheLimit = 10_000
 

@@ -50,6 +50,13 @@ public struct RateDeck: Sendable {
 
     /// The entry with the longest prefix of `normalisedNumber` (digits only,
     /// as `PhoneNumber.normalise` returns), or nil when none matches.
+    public func match(normalisedNumber: String) -> RateDeckEntry? {
+        guard let index = table.longestMatch(normalisedNumber.utf8) else { return nil }
+        return entries[Int(index)]
+    }
+
+    /// The same for a substring (a concrete `String` takes the overload above,
+    /// which the compiler specialises: this is the rating and authorization path).
     public func match(normalisedNumber: some StringProtocol) -> RateDeckEntry? {
         guard let index = table.longestMatch(normalisedNumber.utf8) else { return nil }
         return entries[Int(index)]
