@@ -81,6 +81,7 @@ bench-agent: deps
 bench-authorize: deps
 	$(SWIFT) build -c release --product sipmeter-collector
 	$(SWIFT) build -c release --product sipmeterctl
+	$(SWIFT) build -c release --product sipmeter-collector-bench
 	bash Benchmarks/authorize.sh
 
 # The monthly reports over 1,000,000 rated calls of one month (see Benchmarks/README.md).

@@ -13,7 +13,8 @@ import RatingEngine
 @main
 struct CollectorBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sipmeter-collector-bench", subcommands: [Deck.self, Lookup.self, Ingest.self, Decode.self, Respond.self])
+        commandName: "sipmeter-collector-bench",
+        subcommands: [Deck.self, Lookup.self, Ingest.self, Decode.self, Respond.self, TrivialServer.self])
 }
 
 /// Deterministic randomness (SplitMix64) so every run measures the same data.

@@ -70,29 +70,38 @@ public struct APIError: Error, Sendable {
 }
 
 /// Turns every thrown error into the `{"error": ...}` body with its status,
-/// so clients never see a framework-shaped error.
+/// so clients never see a framework-shaped error, and counts every response
+/// by status class (one middleware for both: each costs an async hop on
+/// every request).
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: [(path: String, methods: [String])]
+    let metrics: CollectorMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
     {
+        var response: Response
         do {
-            return try await next(request, context)
+            response = try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
             // A known path with a method it doesn't take is a 405, not a 404.
-            guard let methods = allowed(path: request.uri.path) else { return APIError.from(error).response }
-            var response = APIError(
-                .methodNotAllowed, "\(request.method) is not allowed here; use \(methods.joined(separator: " or "))"
-            ).response
-            response.headers[.allow] = methods.joined(separator: ", ")
-            return response
+            if let methods = allowed(path: request.uri.path) {
+                response =
+                    APIError(
+                        .methodNotAllowed, "\(request.method) is not allowed here; use \(methods.joined(separator: " or "))"
+                    ).response
+                response.headers[.allow] = methods.joined(separator: ", ")
+            } else {
+                response = APIError.from(error).response
+            }
         } catch {
             let apiError = APIError.from(error)
             if apiError.status == .internalServerError {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             }
-            return apiError.response
+            response = apiError.response
         }
+        metrics.response(status: response.status)
+        return response
     }
 
     /// The methods of the route whose pattern matches `path` (`:x` matches one segment).

@@ -27,6 +27,8 @@ public final class Authorizer: Sendable {
         var memberBurstingSince: [Int64: Timestamp] = [:]
         /// Rate decks of the snapshot's profiles (nil: the deck does not parse).
         var decks: [DeckKey: RateDeck?] = [:]
+        /// The snapshot load in flight, if any.
+        var loading: Task<EnforcementSnapshot, any Error>?
     }
 
     struct DeckKey: Hashable {
@@ -100,6 +102,22 @@ public final class Authorizer: Sendable {
         throw Failure.unsettled
     }
 
+    /// The decision when everything it reads is at hand (a fresh snapshot,
+    /// the profile's rate deck), without an await: the common case. nil
+    /// means `authorize` must load something first.
+    public func authorizeNow(_ request: Request, principal: Principal, now: Timestamp) throws -> AuthorizationDecision? {
+        let version = store.enforcementVersion
+        let step = state.withLock { groups in
+            Self.decide(
+                request, principal: principal, now: now, freshAsOf: version, &groups[principal.groupID, default: GroupState()])
+        }
+        switch step {
+        case .decided(let decision): return decision
+        case .failed(let failure): throw failure
+        case .needsSnapshot, .needsDeck: return nil
+        }
+    }
+
     /// What a pass under the lock came to.
     enum Step {
         case decided(AuthorizationDecision)
@@ -155,8 +173,10 @@ public final class Authorizer: Sendable {
         c.memberSpentMonth =
             (g.index.memberSpentMonth[profile.memberID] ?? .zero) + totals.memberMonth
             - ownShare { $0.memberID == profile.memberID && $0.month == month }
-        c.profileChannelsInUse = Self.inUse(g, profiles: CollectionOfOne(profile.id), excluding: request.callID)
-        c.memberChannelsInUse = Self.inUse(g, profiles: memberProfiles, excluding: request.callID)
+        // The asking call's own channel (a retransmission, or a call an agent reported) is not counted.
+        let asking = own?.profileID ?? g.index.reportedProfile[request.callID]
+        c.profileChannelsInUse = Self.inUse(g, profiles: CollectionOfOne(profile.id), excluding: asking)
+        c.memberChannelsInUse = Self.inUse(g, profiles: memberProfiles, excluding: asking)
         c.profileBurstingSince = g.profileBurstingSince[profile.id]
         c.memberBurstingSince = g.memberBurstingSince[profile.memberID]
         let second = now.adding(microseconds: -1_000_000)
@@ -243,12 +263,25 @@ public final class Authorizer: Sendable {
         return try await reload(group: group, now: now)
     }
 
-    /// Loads the group's snapshot from the store and adopts it.
+    /// Loads the group's snapshot from the store and adopts it. One load at
+    /// a time per group: when the snapshot ages out under load, every
+    /// request in flight finds it stale at once, and they all wait for the
+    /// same query instead of each running its own.
     @discardableResult
     private func reload(group: Int64, now: Timestamp) async throws -> EnforcementSnapshot {
-        let fresh = try await store.enforcementSnapshot(group: group, now: now)
-        state.withLock { groups in Self.adopt(&groups[group, default: GroupState()], fresh) }
-        return fresh
+        let load = state.withLock { groups in
+            if let running = groups[group]?.loading { return running }
+            let store = self.store
+            let started = Task { try await store.enforcementSnapshot(group: group, now: now) }
+            groups[group, default: GroupState()].loading = started
+            return started
+        }
+        let result = await load.result
+        state.withLock { groups in
+            if groups[group]?.loading == load { groups[group]?.loading = nil }
+            if case .success(let fresh) = result { Self.adopt(&groups[group, default: GroupState()], fresh) }
+        }
+        return try result.get()
     }
 
     private func deck(id: Int64, version: Int) async throws -> RateDeck? {
@@ -286,15 +319,12 @@ public final class Authorizer: Sendable {
     }
 
     /// Calls in progress on `profiles`: authorized here, or reported by an
-    /// agent and not authorized here; `callID` itself not counted.
-    private static func inUse(_ g: GroupState, profiles: some Collection<Int64>, excluding callID: String) -> Int {
+    /// agent and not authorized here; less one when the asking call is
+    /// itself in progress on one of them (`excluding`: its profile).
+    private static func inUse(_ g: GroupState, profiles: some Collection<Int64>, excluding asking: Int64?) -> Int {
         var n = 0
         for p in profiles { n += g.book.calls(profile: p) + (g.reportedOnly[p] ?? 0) }
-        if let r = g.book[callID] {
-            if profiles.contains(r.profileID) { n -= 1 }
-        } else if let p = g.index.reportedProfile[callID], profiles.contains(p) {
-            n -= 1
-        }
+        if let asking, profiles.contains(asking) { n -= 1 }
         return n
     }
 
@@ -302,12 +332,12 @@ public final class Authorizer: Sendable {
         _ g: inout GroupState, profile: EnforcementSnapshot.Profile, memberProfiles: [Int64], memberLimits: Limits,
         now: Timestamp
     ) {
-        if let channels = profile.limits.channels, inUse(g, profiles: CollectionOfOne(profile.id), excluding: "") > channels {
+        if let channels = profile.limits.channels, inUse(g, profiles: CollectionOfOne(profile.id), excluding: nil) > channels {
             if g.profileBurstingSince[profile.id] == nil { g.profileBurstingSince[profile.id] = now }
         } else {
             g.profileBurstingSince[profile.id] = nil
         }
-        if let channels = memberLimits.channels, inUse(g, profiles: memberProfiles, excluding: "") > channels {
+        if let channels = memberLimits.channels, inUse(g, profiles: memberProfiles, excluding: nil) > channels {
             if g.memberBurstingSince[profile.memberID] == nil { g.memberBurstingSince[profile.memberID] = now }
         } else {
             g.memberBurstingSince[profile.memberID] = nil

@@ -47,8 +47,7 @@ public struct Collector: Sendable {
     /// All routes. Everything under `/v1` needs a bearer token.
     public func router() -> Router<CollectorContext> {
         let router = Router(context: CollectorContext.self)
-        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
-        router.add(middleware: ErrorMiddleware(routes: Self.routes + Self.dashboardRoutes))
+        router.add(middleware: ErrorMiddleware(routes: Self.routes + Self.dashboardRoutes, metrics: metrics))
         // The router tries a path's segments against routes in the order they
         // were added: the two routes every call goes through come first.
         let v1 = router.group("v1").add(middleware: AuthMiddleware(store: store))

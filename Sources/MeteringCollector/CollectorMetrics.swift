@@ -68,14 +68,3 @@ public struct CollectorMetrics: Sendable {
         }
     }
 }
-
-struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    let metrics: CollectorMetrics
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
-    {
-        let response = try await next(request, context)
-        metrics.response(status: response.status)
-        return response
-    }
-}

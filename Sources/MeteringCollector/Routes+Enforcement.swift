@@ -156,9 +156,14 @@ extension Collector {
             let body = try await AuthorizeRequest(request, context)
             let decision: AuthorizationDecision
             do {
-                decision = try await authorizer.authorize(
-                    .init(profile: body.profile, caller: body.caller ?? "", callee: body.callee, callID: body.call_id),
-                    principal: principal, now: clock())
+                let asked = Authorizer.Request(
+                    profile: body.profile, caller: body.caller ?? "", callee: body.callee, callID: body.call_id)
+                let now = clock()
+                if let ready = try authorizer.authorizeNow(asked, principal: principal, now: now) {
+                    decision = ready
+                } else {
+                    decision = try await authorizer.authorize(asked, principal: principal, now: now)
+                }
             } catch Authorizer.Failure.unknownProfile(let name) {
                 throw APIError.notFound("no SIP Profile named \(name)")
             } catch Authorizer.Failure.notBound(let name) {

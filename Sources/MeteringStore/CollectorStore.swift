@@ -10,6 +10,9 @@ public protocol CollectorStore: Sendable {
     func createGroup(name: String, currency: String, now: Timestamp) async throws -> (GroupInfo, token: String)
     /// The principal a bearer token speaks for, or nil.
     func authenticate(token: String) async throws -> Principal?
+    /// The principal of a token `authenticate` already found valid, from
+    /// memory (nil: ask `authenticate`).
+    func knownPrincipal(token: String) -> Principal?
     func group(id: Int64) async throws -> GroupInfo
 
     func addMember(group: Int64, name: String, kind: MemberKind, now: Timestamp) async throws -> MemberInfo

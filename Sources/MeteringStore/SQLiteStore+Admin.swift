@@ -19,10 +19,14 @@ extension SQLiteStore {
         return (group, token)
     }
 
+    /// Kept by the token itself, so that a known token costs one lookup and
+    /// no SHA-256 (only the hash is ever written to the database).
+    public func knownPrincipal(token: String) -> Principal? {
+        tokenCache.withLock { $0[token] }
+    }
+
     public func authenticate(token: String) async throws -> Principal? {
-        // Kept by the token itself, so that a known token costs one lookup
-        // and no SHA-256 (only the hash is ever written to the database).
-        if let known = tokenCache.withLock({ $0[token] }) { return known }
+        if let known = knownPrincipal(token: token) { return known }
         let hash = Tokens.hash(token)
         let principal = try await writer.read { db -> Principal? in
             guard
