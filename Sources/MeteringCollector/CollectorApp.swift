@@ -77,10 +77,15 @@ public struct Collector: Sendable {
     }
 
     /// The application listening on `host:port`.
+    /// `POST /v1/authorize` is mostly answered by `AuthorizeFastPath` on the
+    /// event loop; everything else goes through the router.
     public func application(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
-        Application(
+        let serverName = "sipmeter-collector"
+        return Application(
             router: router(),
-            configuration: .init(address: .hostname(host, port: port), serverName: "sipmeter-collector"),
+            server: .http1(
+                configuration: .init(additionalChannelHandlers: [AuthorizeFastPath(collector: self, serverName: serverName)])),
+            configuration: .init(address: .hostname(host, port: port), serverName: serverName),
             logger: logger)
     }
 }

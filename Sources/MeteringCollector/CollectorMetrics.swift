@@ -15,6 +15,8 @@ public struct CollectorMetrics: Sendable {
     /// Made once: looking a labelled counter up in the registry takes its
     /// lock, and these two count every `/v1/authorize` and every response.
     private let authorizations: [String: Counter]
+    /// Authorizations answered on the event loop (`AuthorizeFastPath`).
+    let authorizeFastPath: Counter
     private let responses: [Counter]
 
     init(registry: PrometheusCollectorRegistry) {
@@ -24,6 +26,7 @@ public struct CollectorMetrics: Sendable {
             byResult[result] = registry.makeCounter(name: "sipmeter_collector_authorizations_total", labels: [("result", result)])
         }
         authorizations = byResult
+        authorizeFastPath = registry.makeCounter(name: "sipmeter_collector_authorize_fast_path_total")
         responses = (1...5).map {
             registry.makeCounter(name: "sipmeter_collector_http_responses_total", labels: [("class", "\($0)xx")])
         }

@@ -16,77 +16,6 @@ final class GroupSet: Sendable {
     }
 }
 
-private struct AuthorizeRequest {
-    var profile: String
-    var caller: String?
-    var callee: String
-    var call_id: String
-
-    private static let keys = FlatJSON.Keys(["profile", "caller", "callee", "call_id"])
-
-    /// Read with `FlatJSON`, not JSONDecoder: this body comes with every call setup.
-    init(_ request: Request, _ context: CollectorContext) async throws {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        guard buffer.readableBytes > 0 else { throw APIError.badRequest("the body is empty; this endpoint takes JSON") }
-        let values: [String?]
-        do {
-            values = try buffer.withUnsafeReadableBytes { bytes throws(FlatJSON.Failure) in
-                try FlatJSON.strings(bytes, keys: Self.keys)
-            }
-        } catch {
-            throw APIError.badRequest("the body is not the JSON this endpoint takes: \(error.description)")
-        }
-        func required(_ i: Int) throws -> String {
-            guard let v = values[i] else {
-                throw APIError.badRequest("the body is not the JSON this endpoint takes: \(Self.keys.names[i]) is missing")
-            }
-            return v
-        }
-        profile = try required(0)
-        caller = values[1]
-        callee = try required(2)
-        call_id = try required(3)
-    }
-}
-
-private struct AuthorizeJSON: Encodable {
-    struct RateJSON: Encodable {
-        var prefix: String
-        var rate_per_minute: String
-    }
-
-    var allow: Bool
-    var reason: String?
-    var max_duration_s: Int64
-    var rate: RateJSON?
-
-    /// The same bytes `json(_:)` writes (sorted keys, nulls left out), built
-    /// by hand: this is the hot route a switch asks at every call set-up.
-    /// Every value is safe as it is: a closed-set reason, deck digits, a decimal.
-    var response: Response {
-        var out = ByteBuffer()
-        out.reserveCapacity(128)
-        out.writeStaticString(allow ? #"{"allow":true,"max_duration_s":"# : #"{"allow":false,"max_duration_s":"#)
-        out.writeString(String(max_duration_s))
-        if let rate {
-            out.writeStaticString(#","rate":{"prefix":""#)
-            out.writeString(rate.prefix)
-            out.writeStaticString(#"","rate_per_minute":""#)
-            out.writeString(rate.rate_per_minute)
-            out.writeStaticString(#""}"#)
-        }
-        if let reason {
-            out.writeStaticString(#","reason":""#)
-            out.writeString(reason)
-            out.writeStaticString(#"""#)
-        }
-        out.writeStaticString("}")
-        return Response(status: .ok, headers: Self.headers, body: ResponseBody(byteBuffer: out))
-    }
-
-    private static let headers: HTTPFields = [.contentType: "application/json"]
-}
-
 private struct LimitsJSON: Codable {
     var member: String?
     var profile: String?
@@ -148,38 +77,6 @@ private func target(_ member: String?, _ profile: String?) -> AllocationTarget? 
 }
 
 extension Collector {
-    /// `POST /v1/authorize`: a switch asks it at every call set-up.
-    func addAuthorizeRoute(to v1: RouterGroup<CollectorContext>) {
-        v1.post("authorize") { request, context in
-            let principal = try context.requirePrincipal()
-            guard principal.role != .member else { throw APIError.forbidden("this needs an agent (switch) or admin token") }
-            let body = try await AuthorizeRequest(request, context)
-            let decision: AuthorizationDecision
-            do {
-                let asked = Authorizer.Request(
-                    profile: body.profile, caller: body.caller ?? "", callee: body.callee, callID: body.call_id)
-                let now = clock()
-                if let ready = try authorizer.authorizeNow(asked, principal: principal, now: now) {
-                    decision = ready
-                } else {
-                    decision = try await authorizer.authorize(asked, principal: principal, now: now)
-                }
-            } catch Authorizer.Failure.unknownProfile(let name) {
-                throw APIError.notFound("no SIP Profile named \(name)")
-            } catch Authorizer.Failure.notBound(let name) {
-                throw APIError.forbidden("this token is not bound to SIP Profile \(name)")
-            }
-            metrics.authorization(decision.reason?.rawValue ?? "allowed")
-            if decision.reason == .channelsFull || decision.bursting || decision.reason == .creditExhausted {
-                dirty.insert(principal.groupID)
-            }
-            return AuthorizeJSON(
-                allow: decision.allow, reason: decision.reason?.rawValue, max_duration_s: decision.maxDurationSeconds,
-                rate: decision.entry.map { .init(prefix: $0.prefix, rate_per_minute: $0.ratePerMinute.description) }
-            ).response
-        }
-    }
-
     func addEnforcementRoutes(to v1: RouterGroup<CollectorContext>) {
         for kind in ["members", "profiles"] {
             v1.put("limits/\(kind)/:name") { request, context in

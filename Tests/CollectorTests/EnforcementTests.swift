@@ -2,6 +2,7 @@ import CreditLedger
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import MeteringCollector
 import MeteringCore
 import MeteringStore
@@ -67,13 +68,23 @@ struct EnforcementTests {
         #expect(c.authorizer.reservations(group: f.group).count == 1)
     }
 
-    @Test("POST /v1/authorize: allowed with the rate, denied with a reason, unbound profiles refused")
-    func route() async throws {
+    /// The router alone, or the served application, whose event loops answer
+    /// most authorizations before the router (`AuthorizeFastPath`).
+    static func app(_ c: Collector, fastPath: Bool) -> any ApplicationProtocol {
+        fastPath
+            ? c.application(host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
+            : Application(router: c.router())
+    }
+
+    @Test(
+        "POST /v1/authorize: allowed with the rate, denied with a reason, unbound profiles refused (router, event-loop path)",
+        arguments: [false, true])
+    func route(fastPath: Bool) async throws {
         let f = try await Fixture.make()
         _ = try await f.store.recordPurchase(group: f.group, amount: Money(decimal: "10")!, reference: "", now: Fixture.now)
         _ = try await f.store.allocate(group: f.group, to: .member("alice"), amount: Money(decimal: "1")!, now: Fixture.now)
-        let app = Application(router: Self.collector(f).router())
-        try await app.test(.live) { client in
+        let collector = Self.collector(f)
+        try await Self.app(collector, fastPath: fastPath).test(.live) { client in
             let agent: HTTPFields = [.authorization: "Bearer \(f.agentToken)"]
             let admin: HTTPFields = [.authorization: "Bearer \(f.adminToken)"]
             func authorize(_ callee: String, _ headers: HTTPFields, profile: String = "alice-trunk") async throws -> TestResponse
@@ -123,6 +134,16 @@ struct EnforcementTests {
             let limits = RouteTests.object(
                 try await client.executeRequest(uri: "/v1/limits", method: .get, headers: admin, body: nil).body)
             #expect((limits["limits"] as? [[String: Any]])?.first?["suspended"] as? Bool == true)
+            // Every decision is counted, on either path; the event loop answered the valid ones.
+            let metrics = String(
+                buffer: try await client.executeRequest(uri: "/metrics", method: .get, headers: [:], body: nil).body)
+            #expect(metrics.contains(#"sipmeter_collector_authorizations_total{result="allowed"} 1"#))
+            #expect(metrics.contains(#"sipmeter_collector_authorizations_total{result="suspended"} 2"#))
+            #expect(metrics.contains(#"sipmeter_collector_authorizations_total{result="no_rate"} 1"#))
+            // no_rate and the escaped body. The first call, and the first after the
+            // limits changed, wait for a snapshot (router); so do the errors.
+            #expect(
+                metrics.split(separator: "\n").contains("sipmeter_collector_authorize_fast_path_total \(fastPath ? 2 : 0)"))
         }
     }
 
