@@ -70,5 +70,5 @@ for r in $(seq 1 "$ROUNDS"); do
   printf "%-6s %-28s %10s %9s %12s\n" "$r" "GET /healthz (collector)" "$hr" "$hp" "$hc"
   awk -v a="$ar" -v j="$jr" -v h="$hr" 'BEGIN {printf "       authorize: %.0f%% of the trivial JSON route, %.0f%% of /healthz\n", 100 * a / j, 100 * a / h}'
 done
-echo "in process, one core, no sockets (the collector's own share of a request):"
+echo "in process through the router (the path of a first-time token or a snapshot reload), one core, no sockets:"
 "$BIN/sipmeter-collector-bench" respond --requests 100000 --rounds 1 | sed 's/^/  /'
