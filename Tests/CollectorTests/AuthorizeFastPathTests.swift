@@ -1,4 +1,3 @@
-import CreditLedger
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -89,12 +88,7 @@ struct AuthorizeFastPathTests {
 
     @Test("pipelined requests are answered in order: an authorization behind a request the router holds waits for it")
     func pipelinedOrder() async throws {
-        let f = try await Fixture.make()
-        _ = try await f.store.recordPurchase(group: f.group, amount: Money(decimal: "10")!, reference: "", now: Fixture.now)
-        _ = try await f.store.allocate(group: f.group, to: .member("alice"), amount: Money(decimal: "1")!, now: Fixture.now)
-        var limits = Limits()
-        limits.maxCallSeconds = 60
-        try await f.store.setLimits(group: f.group, target: .member("alice"), limits: limits, now: Fixture.now)
+        let f = try await EnforcementTests.funded(purchase: "10", alice: "1", maxCallSeconds: 60)
         let collector = Collector(store: f.store, clock: { Fixture.now })
         let app = collector.application(host: "127.0.0.1", port: 0, logger: Logger(label: "test"))
         try await app.test(.live) { client in

@@ -15,19 +15,25 @@ struct EnforcementTests {
         Collector(store: f.store, clock: { now })
     }
 
+    /// A fixture whose group bought `purchase` and gave alice `alice`, her calls capped at `maxCallSeconds`.
+    static func funded(purchase: String, alice: String, maxCallSeconds: Int64) async throws -> Fixture {
+        let f = try await Fixture.make()
+        _ = try await f.store.recordPurchase(group: f.group, amount: Money(decimal: purchase)!, reference: "", now: Fixture.now)
+        _ = try await f.store.allocate(group: f.group, to: .member("alice"), amount: Money(decimal: alice)!, now: Fixture.now)
+        var limits = Limits()
+        limits.maxCallSeconds = maxCallSeconds
+        try await f.store.setLimits(group: f.group, target: .member("alice"), limits: limits, now: Fixture.now)
+        return f
+    }
+
     static func request(_ callID: String, callee: String = "442079460000") -> Authorizer.Request {
         .init(profile: "alice-trunk", caller: "1001", callee: callee, callID: callID)
     }
 
     @Test("200 concurrent authorizations against credit for 10 calls: the exposure granted never exceeds the credit")
     func exposureBound() async throws {
-        let f = try await Fixture.make()
         // UK at 0.0210/min, calls capped at 10 min: 0.2100 each; credit for exactly 10.
-        _ = try await f.store.recordPurchase(group: f.group, amount: Money(decimal: "100")!, reference: "", now: Fixture.now)
-        _ = try await f.store.allocate(group: f.group, to: .member("alice"), amount: Money(decimal: "2.10")!, now: Fixture.now)
-        var limits = Limits()
-        limits.maxCallSeconds = 600
-        try await f.store.setLimits(group: f.group, target: .member("alice"), limits: limits, now: Fixture.now)
+        let f = try await Self.funded(purchase: "100", alice: "2.10", maxCallSeconds: 600)
         let c = Self.collector(f)
         let decisions = try await withThrowingTaskGroup(of: AuthorizationDecision.self) { tasks in
             for i in 0..<200 {
