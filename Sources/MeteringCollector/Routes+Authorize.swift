@@ -105,6 +105,8 @@ extension Collector {
                 throw APIError.notFound("no SIP Profile named \(name)")
             } catch Authorizer.Failure.notBound(let name) {
                 throw APIError.forbidden("this token is not bound to SIP Profile \(name)")
+            } catch Authorizer.Failure.unsettled {
+                throw APIError(.serviceUnavailable, "the group's limits and balances kept changing; ask again")
             }
             return Response(
                 status: .ok, headers: AuthorizeJSON.headers, body: ResponseBody(byteBuffer: answer(decision, principal).body))
