@@ -261,15 +261,7 @@ public enum FlatJSON {
     /// The values of `keys`, in order: nil when absent or null. Other
     /// members are skipped (as JSONDecoder does); a listed member that is
     /// not a string, a body that is not one JSON object, or trailing bytes
-    /// are a `Failure` naming what is wrong.
-    public static func strings(_ bytes: [UInt8], keys: [String]) throws(Failure) -> [String?] {
-        let result = bytes.withUnsafeBufferPointer { buffer in
-            Result { () throws(Failure) in try strings(buffer, keys: Keys(keys)) }
-        }
-        return try result.get()
-    }
-
-    /// The same, read in place from `bytes`.
+    /// are a `Failure` naming what is wrong. Read in place from `bytes`.
     public static func strings(_ bytes: UnsafeRawBufferPointer, keys: Keys) throws(Failure) -> [String?] {
         try strings(bytes.assumingMemoryBound(to: UInt8.self), keys: keys)
     }
