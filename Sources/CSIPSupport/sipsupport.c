@@ -144,23 +144,52 @@ static const char *generic_param(osip_list_t *params, const char *name) {
     return NULL;
 }
 
-/* Whether a header line (name up to the colon) is one metering reads:
-   Via, From, To, Call-ID, CSeq, P-Asserted-Identity, Session-Expires and
-   Reason, in long or compact form (RFC 3261 §7.3.3, RFC 4028 `x`). */
-static int metering_header(const char *line, size_t n) {
+/* Whether `name` (`n` bytes) equals the lowercase `word`, ignoring ASCII case. */
+static int name_is(const char *name, size_t n, const char *word, size_t w) {
+    if (n != w) { return 0; }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c >= 'A' && c <= 'Z') { c = (unsigned char)(c + ('a' - 'A')); }
+        if (c != (unsigned char)word[i]) { return 0; }
+    }
+    return 1;
+}
+#define NAME_IS(name, n, word) name_is((name), (n), (word), sizeof(word) - 1)
+
+enum { HEADER_DROP = 0, HEADER_KEEP = 1, HEADER_CONTENT_LENGTH = 2 };
+
+/* What a header line (name up to the colon) is to metering: one it reads
+   (Via, From, To, Call-ID, CSeq, P-Asserted-Identity, Session-Expires and
+   Reason, in long or compact form: RFC 3261 §7.3.3, RFC 4028 `x`),
+   Content-Length (measured here, not passed on), or another. A line that
+   is not a header is kept, for libosip2 to judge. Sets `*colon` to the
+   index of the colon. Called once per header line of every message: the
+   name is classified by its length first, so most lines cost a compare or
+   two. */
+static int header_class(const char *line, size_t n, size_t *colon) {
     size_t k = 0;
     while (k < n && line[k] != ':' && line[k] != ' ' && line[k] != '\t') { k++; }
-    size_t colon = k;
-    while (colon < n && (line[colon] == ' ' || line[colon] == '\t')) { colon++; }
-    if (colon >= n || line[colon] != ':') { return 1; } /* not a header: let libosip2 judge it */
-    static const char *const names[] = {
-        "via", "v", "from", "f", "to", "t", "call-id", "i", "cseq",
-        "p-asserted-identity", "session-expires", "x", "reason",
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strlen(names[i]) == k && strncasecmp(line, names[i], k) == 0) { return 1; }
+    size_t c = k;
+    while (c < n && (line[c] == ' ' || line[c] == '\t')) { c++; }
+    *colon = c;
+    if (c >= n || line[c] != ':') { return HEADER_KEEP; }
+    switch (k) {
+    case 1: {
+        char x = line[0];
+        if (x >= 'A' && x <= 'Z') { x = (char)(x + ('a' - 'A')); }
+        if (x == 'l') { return HEADER_CONTENT_LENGTH; }
+        return x == 'v' || x == 'f' || x == 't' || x == 'i' || x == 'x';
     }
-    return 0;
+    case 2: return NAME_IS(line, k, "to");
+    case 3: return NAME_IS(line, k, "via");
+    case 4: return NAME_IS(line, k, "from") || NAME_IS(line, k, "cseq");
+    case 6: return NAME_IS(line, k, "reason");
+    case 7: return NAME_IS(line, k, "call-id");
+    case 14: return NAME_IS(line, k, "content-length") ? HEADER_CONTENT_LENGTH : HEADER_DROP;
+    case 15: return NAME_IS(line, k, "session-expires");
+    case 19: return NAME_IS(line, k, "p-asserted-identity");
+    default: return HEADER_DROP;
+    }
 }
 
 /* Copies the start line and the headers metering reads into `out`
@@ -185,13 +214,10 @@ static size_t metering_subset(const char *buf, size_t len, char *out, size_t *bo
         if (first) {
             keep = 1;
         } else if (line[0] != ' ' && line[0] != '\t') {
-            keep = metering_header(line, text);
             size_t k = 0;
-            while (k < text && line[k] != ':') { k++; }
-            size_t name = k;
-            while (name > 0 && (line[name - 1] == ' ' || line[name - 1] == '\t')) { name--; }
-            if (k < text && ((name == 14 && strncasecmp(line, "content-length", 14) == 0) ||
-                             (name == 1 && (line[0] == 'l' || line[0] == 'L')))) {
+            int kind = header_class(line, text, &k);
+            keep = kind == HEADER_KEEP;
+            if (kind == HEADER_CONTENT_LENGTH) {
                 const char *v = line + k + 1;
                 const char *e = line + text;
                 while (v < e && (*v == ' ' || *v == '\t')) { v++; }
