@@ -211,16 +211,15 @@ public enum ParsePipeline {
                     let start = k == 0 ? 0 : batch.ends[k - 1]
                     switch SIPParser.parse(UnsafeRawBufferPointer(rebasing: all[start..<batch.ends[k]]), scope: scope) {
                     case .success(let message):
-                        out.observed.append(
-                            ObservedMessage(
-                                message: message, time: captured[k].time,
-                                sourceHost: needsHosts ? captured[k].source?.address : nil,
-                                destinationHost: needsHosts ? captured[k].destination?.address : nil,
-                                truncated: captured[k].truncated, timeMissing: captured[k].timeMissing,
-                                sequence: batch.firstSequence + k,
-                                leg: legKey(captured[k].source, captured[k].destination)
-                            )
+                        let observed: ObservedMessage? = ObservedMessage(
+                            message: consume message, time: captured[k].time,
+                            sourceHost: needsHosts ? captured[k].source?.address : nil,
+                            destinationHost: needsHosts ? captured[k].destination?.address : nil,
+                            truncated: captured[k].truncated, timeMissing: captured[k].timeMissing,
+                            sequence: batch.firstSequence + k,
+                            leg: legKey(captured[k].source, captured[k].destination)
                         )
+                        out.observed.append(consume observed)
                     case .failure(let error):
                         out.failureCount += 1
                         if out.failures.count < 5 {

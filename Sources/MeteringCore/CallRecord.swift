@@ -104,25 +104,46 @@ extension CallRecord {
     /// The deterministic record id of DESIGN.md: MD5 over (profile, Call-ID,
     /// From tag, first INVITE time), hex. Same input, same id.
     public static func makeID(profile: String?, callID: String, fromTag: String, setupTime: Timestamp) -> String {
-        // profile US callID US fromTag US microseconds, built without
-        // interpolation (one of these per record).
-        var key: [UInt8] = []
-        key.reserveCapacity((profile?.utf8.count ?? 0) + callID.utf8.count + fromTag.utf8.count + 24)
-        key.append(contentsOf: (profile ?? "").utf8)
-        key.append(0x1F)
-        key.append(contentsOf: callID.utf8)
-        key.append(0x1F)
-        key.append(contentsOf: fromTag.utf8)
-        key.append(0x1F)
-        var us = setupTime.microseconds
-        if us < 0 { key.append(0x2D) }
-        var digits: [UInt8] = []
-        repeat {
-            let d = us % 10
-            digits.append(UInt8(0x30 + (d < 0 ? -d : d)))
-            us /= 10
-        } while us != 0
-        key.append(contentsOf: digits.reversed())
-        return key.withUnsafeBufferPointer { Digest.md5Hex($0) }
+        // profile US callID US fromTag US microseconds, built in a scratch
+        // buffer without interpolation (one of these per record).
+        var profile = profile ?? ""
+        var callID = callID
+        var fromTag = fromTag
+        return profile.withUTF8 { p in
+            callID.withUTF8 { c in
+                fromTag.withUTF8 { f in
+                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: p.count + c.count + f.count + 24) { key in
+                        var n = 0
+                        func append(_ part: UnsafeBufferPointer<UInt8>) {
+                            _ = UnsafeMutableBufferPointer(rebasing: key[n..<(n + part.count)]).initialize(from: part)
+                            n += part.count
+                            key[n] = 0x1F
+                            n += 1
+                        }
+                        append(p)
+                        append(c)
+                        append(f)
+                        var us = setupTime.microseconds
+                        if us < 0 {
+                            key[n] = 0x2D
+                            n += 1
+                        }
+                        // Digits from the end of the buffer, then moved down.
+                        var d = key.count
+                        repeat {
+                            let digit = us % 10
+                            d -= 1
+                            key[d] = UInt8(0x30 + (digit < 0 ? -digit : digit))
+                            us /= 10
+                        } while us != 0
+                        for k in d..<key.count {
+                            key[n] = key[k]
+                            n += 1
+                        }
+                        return Digest.md5Hex(UnsafeBufferPointer(rebasing: key[0..<n]))
+                    }
+                }
+            }
+        }
     }
 }
