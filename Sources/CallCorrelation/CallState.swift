@@ -52,16 +52,16 @@ final class CallState {
 
     var phase = Phase.setup
     /// Top Via branches of the caller's initial INVITEs (one per auth round).
-    var callerBranches: SmallSet<Token> = []
+    var callerBranches: SmallSet<Token> = SmallSet()
     var latestInviteTime: Timestamp
-    var seenRequests: SmallSet<RequestKey> = []
-    var seenResponses: SmallSet<ResponseKey> = []
+    var seenRequests: SmallSet<RequestKey> = SmallSet()
+    var seenResponses: SmallSet<ResponseKey> = SmallSet()
     var progressTime: Timestamp?
     var answerTime: Timestamp?
     var answerToTag: String?
     var answerToTagToken: Token?
     var answerStatus: Int?
-    var earlyToTags: SmallSet<Token> = []
+    var earlyToTags: SmallSet<Token> = SmallSet()
     var failure: (status: Int, time: Timestamp)?
     var cancelTime: Timestamp?
     var endTime: Timestamp?

@@ -58,13 +58,32 @@ public struct CallTracker {
         public var answerTime: Timestamp
     }
 
-    /// The call with `callID`, if it is open and answered (its record id is
-    /// the one the final record will carry).
-    public func answeredCall(callID: String) -> AnsweredCall? {
-        guard let slot = index[CallKey(callID)], let call = slots[slot], let answer = call.answerTime else { return nil }
-        return AnsweredCall(
-            id: CallRecord.makeID(profile: call.profile, callID: call.callID, fromTag: call.fromTag, setupTime: call.setupTime),
-            profile: call.profile, callID: call.callID, callee: call.callee, answerTime: answer)
+    /// Where a call stands for live call events.
+    public enum LiveState: Sendable, Equatable {
+        /// Not open yet (its INVITE may still be in the reorder window), or
+        /// open and not answered.
+        case pending
+        /// Answered and still up: the event to send (its record id is the
+        /// one the final record will carry).
+        case answered(AnsweredCall)
+        /// Ended (BYE seen, or failed) or closed: it holds no channel, and
+        /// its record follows; an event would only announce a call that is
+        /// already over.
+        case over
+    }
+
+    public func liveState(callID: String) -> LiveState {
+        let key = CallKey(callID)
+        guard let slot = index[key], let call = slots[slot] else {
+            return closed[key] != nil ? .over : .pending
+        }
+        if call.endTime != nil || call.phase == .ended { return .over }
+        guard let answer = call.answerTime else { return .pending }
+        return .answered(
+            AnsweredCall(
+                id: CallRecord.makeID(
+                    profile: call.profile, callID: call.callID, fromTag: call.fromTag, setupTime: call.setupTime),
+                profile: call.profile, callID: call.callID, callee: call.callee, answerTime: answer))
     }
 
     /// Handles one message; closed calls are appended to `out`.

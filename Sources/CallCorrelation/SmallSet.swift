@@ -13,6 +13,8 @@ struct SmallSet<Element: Equatable>: Sequence {
 
     var isEmpty: Bool { count == 0 }
 
+    init() {}
+
     private func element(_ i: Int) -> Element {
         switch i {
         case 0: first.unsafelyUnwrapped

@@ -11,6 +11,8 @@ public struct CollectorMetrics: Sendable {
     let recordsRejected: Counter
     let callsUnrated: Counter
     let ingestBatches: Counter
+    /// Live call events stored (`POST /v1/call-events`).
+    let callEvents: Counter
     let ingestDuration: DurationHistogram
     /// Made once: looking a labelled counter up in the registry takes its
     /// lock, and these two count every `/v1/authorize` and every response.
@@ -36,6 +38,7 @@ public struct CollectorMetrics: Sendable {
         recordsRejected = registry.makeCounter(name: records, labels: [("result", "rejected")])
         callsUnrated = registry.makeCounter(name: "sipmeter_collector_calls_unrated_total")
         ingestBatches = registry.makeCounter(name: "sipmeter_collector_ingest_batches_total")
+        callEvents = registry.makeCounter(name: "sipmeter_collector_call_events_total")
         ingestDuration = registry.makeDurationHistogram(
             name: "sipmeter_collector_ingest_seconds",
             buckets: [

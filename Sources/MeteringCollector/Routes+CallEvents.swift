@@ -65,6 +65,7 @@ extension Collector {
             let result = try await store.recordCallEvents(
                 events, agent: agent, expiresAfter: Self.activeCallLifetime, now: clock())
             rejected += result.rejected.map { .init(id: $0.id, error: $0.error) }
+            metrics.callEvents.increment(by: Int64(result.accepted))
             return try json(IngestJSON(accepted: result.accepted, duplicates: 0, unrated: 0, rejected: rejected))
         }
         v1.get("active-calls") { _, context in

@@ -1,6 +1,8 @@
 import Testing
 import MeteringCore
 import CallCorrelation
+import SIPCapture
+import SIPParsing
 
 /// The correlation rules of the issue, each shown on a real trace.
 @Suite("Correlation rules on real traffic")
@@ -104,5 +106,55 @@ struct ScenarioRuleTests {
         let (two, _) = try Traces.parse(["cancel.pcap", "basic.pcap"])
         #expect(one == two)
         #expect(one.count == 10)
+    }
+}
+
+@Suite("Live call state")
+struct LiveStateTests {
+    /// A live call event is due only while a call is answered and up: not
+    /// before its 2xx, and not once its BYE was seen (its record follows).
+    /// The trace holds both legs of each call through a proxy: the callee's
+    /// 200 reaches the proxy before the caller's leg carries it.
+    @Test("pending until the caller's 2xx, answered while up (with the final record's id), over from the BYE")
+    func liveState() throws {
+        let source = try CaptureInput.open(path: Traces.path("basic.pcap"))
+        var tracker = CallTracker(settings: .init(), profiles: try Traces.profiles())
+        var records: [CallRecord] = []
+        /// Per call, its states after each message, runs collapsed: "p", "a", "o".
+        var states: [String: String] = [:]
+        var answeredIDs: [String: String] = [:]
+        var last = Timestamp(microseconds: 0)
+        var sequence = 0
+        while let captured = try source.next() {
+            guard case .success(let message) = SIPParser.parse(captured.bytes) else { continue }
+            let callID = message.callID
+            tracker.handle(ObservedMessage(message: message, time: captured.time, sequence: sequence), into: &records)
+            sequence += 1
+            last = captured.time
+            let letter: String
+            switch tracker.liveState(callID: callID) {
+            case .pending: letter = "p"
+            case .answered(let call):
+                letter = "a"
+                #expect(call.callID == callID)
+                answeredIDs[callID] = call.id
+            case .over: letter = "o"
+            }
+            if case .request(.bye, _, _) = message.startLine { #expect(letter == "o", "\(callID): a BYE") }
+            if states[callID]?.last.map(String.init) != letter { states[callID, default: ""] += letter }
+        }
+        tracker.advance(to: last.adding(seconds: 10), into: &records)
+        // Every call of the trace was answered (expected/basic.tsv, from tshark).
+        let expected = try Traces.expected("basic").filter { $0.answer != nil }.map(\.callID)
+        #expect(Set(answeredIDs.keys) == Set(expected))
+        for (callID, path) in states where answeredIDs[callID] != nil {
+            #expect(path == "pao", "\(callID)")
+            // Closed, and remembered for retransmissions: still over.
+            #expect(tracker.liveState(callID: callID) == .over)
+        }
+        #expect(tracker.liveState(callID: "never-seen@example.com") == .pending)
+        // The event's id is the id of the record that supersedes it.
+        let recordIDs = Dictionary(records.map { ($0.callID, $0.id) }, uniquingKeysWith: { a, _ in a })
+        for (callID, id) in answeredIDs { #expect(recordIDs[callID] == id) }
     }
 }

@@ -112,9 +112,16 @@ struct MessageIntake {
     private mutating func collectEvents() {
         guard !answeredCallIDs.isEmpty else { return }
         for callID in answeredCallIDs {
-            guard let call = correlator.tracker.answeredCall(callID: callID) else { continue }
-            answeredCallIDs.remove(callID)
-            if call.profile != nil, reported.insert(call.id).inserted { events.append(call) }
+            switch correlator.tracker.liveState(callID: callID) {
+            case .pending:
+                continue
+            case .over:
+                // Its BYE came in the same poll: the record says it all.
+                answeredCallIDs.remove(callID)
+            case .answered(let call):
+                answeredCallIDs.remove(callID)
+                if call.profile != nil, reported.insert(call.id).inserted { events.append(call) }
+            }
         }
         // Bounded: a 2xx for a call the tracker never opens is not kept forever.
         if answeredCallIDs.count > 10_000 { answeredCallIDs.removeAll() }
