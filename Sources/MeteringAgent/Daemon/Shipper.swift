@@ -82,20 +82,26 @@ public final class Shipper: Sendable {
         var urlIndex = 0
         var failures = 0
         var batchSize: Int
+        /// When the spool gauges were last set.
+        var gaugesAt = ContinuousClock.now - .seconds(10)
     }
 
     func shipOnce(_ state: inout ShipState, force: Bool) async -> Outcome {
-        let depth: (count: Int, oldest: Timestamp?)
+        let head: (span: Int, oldest: Timestamp?)
         do {
-            depth = try spool.depth()
+            // The exact depth (a table scan) only for the gauges, once a second.
+            if ContinuousClock.now - state.gaugesAt >= .seconds(1) {
+                updateGauges(try spool.depth())
+                state.gaugesAt = .now
+            }
+            head = try spool.head()
         } catch {
             logger.error("spool unreadable", metadata: ["error": "\(error)"])
             return .retry(after: .seconds(1))
         }
-        updateGauges(depth)
-        guard depth.count > 0 else { return .idle }
-        let age = depth.oldest.map { Timestamp.now().microseconds - $0.microseconds } ?? 0
-        if !force, depth.count < state.batchSize, age < Int64(config.collector.batchIntervalMs) * 1000 { return .idle }
+        guard head.span > 0 else { return .idle }
+        let age = head.oldest.map { Timestamp.now().microseconds - $0.microseconds } ?? 0
+        if !force, head.span < state.batchSize, age < Int64(config.collector.batchIntervalMs) * 1000 { return .idle }
         let batch: [(id: String, json: [UInt8])]
         do {
             batch = try spool.batch(limit: state.batchSize)

@@ -163,6 +163,24 @@ public final class Spool: Sendable {
         }
     }
 
+    /// What the shipper asks before each attempt, without a table scan
+    /// (`depth` counts every row; its `MIN(spooled_at)` read every page):
+    /// the span of spooled sequence numbers, at least the number of records
+    /// waiting and 0 only when none wait, and the oldest one's spool time
+    /// (records are spooled in time order, so the lowest `seq` is the oldest).
+    public func head() throws -> (span: Int, oldest: Timestamp?) {
+        try writer.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT MAX(seq) - MIN(seq) + 1, (SELECT spooled_at FROM record ORDER BY seq LIMIT 1) FROM record
+                    """)
+            let span: Int = row?[0] ?? 0
+            let oldest: Int64? = row?[1]
+            return (span, oldest.map(Timestamp.init(microseconds:)))
+        }
+    }
+
     public func deadLetters() throws -> [DeadLetter] {
         try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT id, error, at, body FROM dead_letter ORDER BY at, id").map {
