@@ -83,9 +83,11 @@ let package = Package(
         .target(name: "RatingEngine", dependencies: ["MeteringCore"], swiftSettings: strict),
         .target(name: "MeteringReports", dependencies: ["MeteringCore", "MeteringStore", "CCairo"], swiftSettings: strict),
         .target(name: "CreditLedger", dependencies: ["MeteringCore", "RatingEngine"], swiftSettings: strict),
+        .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "SQLiteSupport",
             dependencies: [
+                "CSQLiteTuning",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],

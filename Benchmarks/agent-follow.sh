@@ -84,4 +84,5 @@ echo "log written in $(echo "$written - $start" | bc) s; all stored after $(echo
 echo "50% stored after $(echo "$half - $start" | bc) s, 95% after $(echo "$most - $start" | bc) s"
 echo "agent peak RSS: $rss MiB"
 echo "CPU time: agent $(cpu $AGENT) s, collector $(cpu $SERVER) s (2 cores: $(echo "$end - $start" | bc) s wall)"
+echo "live call events stored at the collector: $(curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^sipmeter_collector_call_events_total/ {print $2}')"
 kill -TERM $AGENT; wait $AGENT 2>/dev/null || true; AGENT=""

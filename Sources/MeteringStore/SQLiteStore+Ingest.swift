@@ -59,9 +59,11 @@ extension SQLiteStore {
         guard let agentID = agent.agentID else { throw StoreError.invalid("only an agent token can send call records") }
         let group = agent.groupID
         let bound = try Self.boundProfiles(db, agent: agentID)
-        let hasActiveCalls =
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM active_call WHERE group_id = ?)", arguments: [group])
-            ?? false
+        // The calls in progress (live call events): a few per channel in
+        // use, read once per batch, so that only a record that supersedes
+        // one pays for a DELETE.
+        let activeIDs = try Set(
+            String.fetchAll(db, sql: "SELECT id FROM active_call WHERE group_id = ?", arguments: [group]))
         var result = IngestResult()
         var bundles: [BundleKey: (original: [BundleAllowance], current: [BundleAllowance])] = [:]
         var deltas: [Int64: Int64] = [:]
@@ -144,9 +146,11 @@ extension SQLiteStore {
             spend[day, default: (0, 0, 0)].seconds += charge.billedSeconds
             spend[day, default: (0, 0, 0)].amount += charge.price?.units ?? 0
             // The final record supersedes the live call event.
-            if hasActiveCalls {
-                try db.cachedStatement(sql: "DELETE FROM active_call WHERE group_id = ? AND id = ?")
-                    .execute(arguments: [group, record.id])
+            if activeIDs.contains(record.id) {
+                var row = SQLiteBinder(try db.cachedStatement(sql: "DELETE FROM active_call WHERE group_id = ? AND id = ?"), db)
+                row.int(group)
+                row.text(record.id)
+                _ = try row.run()
             }
             guard let price = charge.price else {
                 result.unrated += 1

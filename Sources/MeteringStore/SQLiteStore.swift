@@ -1,6 +1,7 @@
 public import GRDB
 public import MeteringCore
 internal import Synchronization
+internal import SQLiteSupport
 
 /// The embedded default store: one SQLite file in WAL mode through GRDB,
 /// created and migrated on open. `inMemory()` gives the same store for tests.
@@ -26,12 +27,14 @@ public final class SQLiteStore: CollectorStore {
 
     /// Opens (creating and migrating) the database at `path`.
     public init(path: String) throws {
+        SQLiteTuning.apply()
         writer = try DatabasePool(path: path, configuration: Self.configuration)
         try Migrations.migrator.migrate(writer)
     }
 
     /// A private in-memory database with the same schema.
     public init(inMemory: ()) throws {
+        SQLiteTuning.apply()
         writer = try DatabaseQueue(configuration: Self.configuration)
         try Migrations.migrator.migrate(writer)
     }

@@ -40,6 +40,7 @@ public final class Spool: Sendable {
     let writer: any DatabaseWriter
 
     public init(path: String) throws {
+        SQLiteTuning.apply()
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
