@@ -6,7 +6,7 @@ import MeteringCore
 /// Asterisk logger put a prefix before it (`[Nov 23 10:15:02]` or
 /// `[2026-11-23 10:15:02.123]`), that is the time, else the record is
 /// flagged as having none. A new logger line ends the message.
-struct AsteriskDialect: TextDialect {
+final class AsteriskDialect: TextDialect {
     private var inRecord = false
     private var clock: LocalTimeConverter
     private let year: Int64
@@ -33,7 +33,7 @@ struct AsteriskDialect: TextDialect {
         return nil
     }
 
-    mutating func classify(_ line: TextLine) -> TextLineAction {
+    func classify(_ line: TextLine) -> TextLineAction {
         if Self.isRecordStart(line), let marker = Self.markerStart(line) {
             inRecord = true
             var meta = TextRecordMeta()
@@ -62,7 +62,7 @@ struct AsteriskDialect: TextDialect {
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     /// Parses the logger prefix `[2026-11-23 10:15:02.123]` or `[Nov 23 10:15:02]`.
-    private mutating func prefixTime(_ prefix: String) -> Timestamp? {
+    private func prefixTime(_ prefix: String) -> Timestamp? {
         guard let open = prefix.firstIndex(of: "["), let close = prefix.firstIndex(of: "]"), open < close else { return nil }
         let inner = prefix[prefix.index(after: open)..<close]
         if let (ts, hasZone) = Timestamp.parseRFC3339(inner) {

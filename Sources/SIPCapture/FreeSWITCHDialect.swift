@@ -5,7 +5,7 @@ import MeteringCore
 /// spaces), the message. Only the remote address and the local time of day
 /// are logged: the date comes from the caller (`--date` or the file's
 /// modification time) and advances when the time of day wraps past midnight.
-struct FreeSWITCHDialect: TextDialect {
+final class FreeSWITCHDialect: TextDialect {
     private enum Phase { case outside, preamble, message }
     private var phase = Phase.outside
     private var clock: LocalTimeConverter
@@ -25,7 +25,7 @@ struct FreeSWITCHDialect: TextDialect {
         return text.contains(" bytes ") && text.contains(" at ") && text.hasSuffix(":")
     }
 
-    mutating func classify(_ line: TextLine) -> TextLineAction {
+    func classify(_ line: TextLine) -> TextLineAction {
         if Self.isRecordStart(line) {
             phase = .preamble
             return .begin(parseHeader(LineScan.string(line)))
@@ -46,7 +46,7 @@ struct FreeSWITCHDialect: TextDialect {
         return phase == .message ? .message : .skip
     }
 
-    private mutating func parseHeader(_ text: String) -> TextRecordMeta {
+    private func parseHeader(_ text: String) -> TextRecordMeta {
         var meta = TextRecordMeta()
         let words = text.split(separator: " ")
         guard words.count >= 6 else { return meta }

@@ -4,7 +4,7 @@ import MeteringCore
 /// (`2026-11-23 05:03:15.883314`, no zone), a line `UDP message sent (N
 /// bytes):`, a blank line, the message. "Dead call" blocks repeat a message
 /// for an ended call and carry no timestamp: they keep the previous time.
-struct SIPpDialect: TextDialect {
+final class SIPpDialect: TextDialect {
     private enum Phase { case outside, preamble, message }
     private var phase = Phase.outside
     private var clock: LocalTimeConverter
@@ -19,7 +19,7 @@ struct SIPpDialect: TextDialect {
             && (line.count == 47 || line[line.startIndex + 47] == 0x20)
     }
 
-    mutating func classify(_ line: TextLine) -> TextLineAction {
+    func classify(_ line: TextLine) -> TextLineAction {
         if Self.isRecordStart(line) {
             phase = .preamble
             meta = TextRecordMeta()
@@ -51,7 +51,7 @@ struct SIPpDialect: TextDialect {
         }
     }
 
-    private mutating func parseTime(_ s: [UInt8]) -> Timestamp? {
+    private func parseTime(_ s: [UInt8]) -> Timestamp? {
         guard s.count >= 19 else { return nil }
         // SIPp writes local time without a zone; only a stamp that names one
         // (Z or ±hh:mm after the seconds) is read as RFC 3339.

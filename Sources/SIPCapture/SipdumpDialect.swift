@@ -3,7 +3,7 @@ import MeteringCore
 /// Kamailio `sipdump` text files: 20 `=`, `key: value` lines (`time:
 /// <epoch>.<usec>`, `proto:`, `srcip:`, `srcport:`, `dstip:`, `dstport:`),
 /// 20 `~`, the raw message, 20 `|`.
-struct SipdumpDialect: TextDialect {
+final class SipdumpDialect: TextDialect {
     private enum Phase { case outside, keys, message }
     private var phase = Phase.outside
     private var meta = TextRecordMeta()
@@ -16,7 +16,7 @@ struct SipdumpDialect: TextDialect {
         LineScan.isRun(line, of: 0x3D, count: 20)
     }
 
-    mutating func classify(_ line: TextLine) -> TextLineAction {
+    func classify(_ line: TextLine) -> TextLineAction {
         if Self.isRecordStart(line) {
             phase = .keys
             meta = TextRecordMeta()
@@ -44,7 +44,7 @@ struct SipdumpDialect: TextDialect {
         }
     }
 
-    private mutating func parseKey(_ text: String) -> TextLineAction {
+    private func parseKey(_ text: String) -> TextLineAction {
         guard let colon = text.firstIndex(of: ":") else { return .skip }
         let key = text[..<colon]
         let value = text[text.index(after: colon)...].drop(while: { $0 == " " })

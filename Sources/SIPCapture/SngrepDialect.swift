@@ -2,7 +2,7 @@ import MeteringCore
 
 /// sngrep text export: `YYYY/MM/DD HH:MM:SS.uuuuuu SRC -> DST` (local
 /// time), the message, a blank line.
-struct SngrepDialect: TextDialect {
+final class SngrepDialect: TextDialect {
     private var inRecord = false
     private var clock: LocalTimeConverter
 
@@ -18,7 +18,7 @@ struct SngrepDialect: TextDialect {
         return LineScan.string(line).contains(" -> ")
     }
 
-    mutating func classify(_ line: TextLine) -> TextLineAction {
+    func classify(_ line: TextLine) -> TextLineAction {
         if Self.isRecordStart(line) {
             inRecord = true
             let s = Array(line)

@@ -32,10 +32,10 @@ enum TextLineAction {
 
 /// A per-format line classifier: a small state machine over the lines of
 /// one file. Dialects never hold message bytes; the reader does.
-protocol TextDialect {
+protocol TextDialect: AnyObject {
     /// True when `line` opens a record in this format (used for detection).
     static func isRecordStart(_ line: TextLine) -> Bool
-    mutating func classify(_ line: TextLine) -> TextLineAction
+    func classify(_ line: TextLine) -> TextLineAction
     /// Strip this many leading bytes from message lines (sofia indents).
     var messageIndent: Int { get }
 }

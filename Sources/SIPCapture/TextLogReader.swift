@@ -12,7 +12,7 @@ public final class TextLogReader: MessageSource {
     public var filter = MessageFilter.all
     public let groupedByCall: Bool
     private let lines: LineReader
-    @exclusivity(unchecked) private var dialect: any TextDialect
+    private let dialect: any TextDialect
     private let maxRecord: Int
 
     @exclusivity(unchecked) private var meta: TextRecordMeta?

@@ -71,10 +71,10 @@ struct MessageIntake {
     mutating func take(
         _ captured: CapturedMessage, parsed: consuming SIPMessage?, now: Timestamp, into records: inout [CallRecord]
     ) -> Bool {
-        switch parsed {
+        switch consume parsed {
         case .some(let message):
             let observed = ObservedMessage(
-                message: message, time: captured.time, sourceHost: captured.source?.address,
+                message: consume message, time: captured.time, sourceHost: captured.source?.address,
                 destinationHost: captured.destination?.address, truncated: captured.truncated,
                 timeMissing: captured.timeMissing, sequence: sequence,
                 leg: ParsePipeline.legKey(captured.source, captured.destination))
@@ -84,14 +84,18 @@ struct MessageIntake {
                 journalSeq += 1
                 journalAppend.append((journalSeq, captured))
             }
-            let before = records.count
-            correlator.add(observed, into: &records)
-            lastMessage = (captured.time, now)
+            var answeredCallID: String?
             if case .response(let status, _) = observed.message.startLine, (200..<300).contains(status),
                 observed.message.cseqMethod == .invite
             {
+                answeredCallID = observed.message.callID
+            }
+            let before = records.count
+            correlator.add(consume observed, into: &records)
+            lastMessage = (captured.time, now)
+            if let callID = answeredCallID {
                 // The tracker sees it once the reorder window lets it go.
-                answeredCallIDs.insert(observed.message.callID)
+                answeredCallIDs.insert(callID)
             }
             forget(records[before...])
             return true

@@ -88,26 +88,42 @@ public final class TextFollower: SourceFollower {
         // Older files first (rotated away, then by last write): they hold the
         // older messages. A file with more to read than one poll takes stops
         // the round, so a newer file is never read ahead of it.
-        var arrived: [(file: Tracked, message: CapturedMessage)] = []
+        var arrived: [CapturedMessage] = []
+        var arrivedFrom: [Tracked] = []
         let order = files.values.map { (file: $0, modified: modificationTime($0.fd)) }
             .sorted { ($0.file.gone ? 0 : 1, $0.modified, $0.file.path) < ($1.file.gone ? 0 : 1, $1.modified, $1.file.path) }
+        var inOrder = true
         for (file, _) in order {
             if read(file, now: now), let reader = file.reader {
-                while let captured = try? reader.next() { arrived.append((file, captured)) }
+                while let captured = try? reader.next() {
+                    if let last = arrived.last, captured.time < last.time { inOrder = false }
+                    arrived.append(captured)
+                    arrivedFrom.append(file)
+                }
             }
             if moreWaiting { break }
         }
-        // One order across the files: by time, else as read (indices are
-        // sorted, so no message is copied to be moved).
-        let sorted = arrived.indices.sorted {
-            (arrived[$0].message.time, $0) < (arrived[$1].message.time, $1)
+        // One order across the files: by time, else as read. Mostly the
+        // messages arrive in that order already, and are not copied.
+        var messages: [CapturedMessage]
+        var from: [Tracked]
+        if inOrder {
+            messages = arrived
+            from = arrivedFrom
+        } else {
+            let sorted = arrived.indices.sorted { (arrived[$0].time, $0) < (arrived[$1].time, $1) }
+            messages = sorted.map { arrived[$0] }
+            from = sorted.map { arrivedFrom[$0] }
         }
+        arrived = []
+        arrivedFrom = []
         var sawMessages = false
-        let messages = sorted.map { arrived[$0].message }
         var parsed = MessageIntake.parseAll(messages)
-        for (k, i) in sorted.enumerated() where intake.take(messages[k], parsed: parsed[k].take(), now: now, into: &records) {
-            arrived[i].file.samples.append((messages[k].time, messages[k].position))
-            sawMessages = true
+        messages.withUnsafeBufferPointer { messages in
+            for k in messages.indices where intake.take(messages[k], parsed: parsed[k].take(), now: now, into: &records) {
+                from[k].samples.append((messages[k].time, messages[k].position))
+                sawMessages = true
+            }
         }
         // A rotated-away file is let go once read to its end and none of its
         // messages still matter (its checkpoint would be needed after a crash).
