@@ -33,6 +33,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "COSIP", path: "Sources/COSIP"),
         .systemLibrary(name: "CPcap", path: "Sources/CPcap"),
+        .systemLibrary(name: "CMimalloc", path: "Sources/CMimalloc"),
         .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .target(
             name: "CSIPSupport",
@@ -68,6 +69,7 @@ let package = Package(
             name: "sipmeter-agent",
             dependencies: [
                 "MeteringCore", "SIPCapture", "CallCorrelation", "MeteringAgent",
+                .target(name: "CMimalloc", condition: .when(platforms: [.linux])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -5,6 +5,10 @@ import MeteringCore
 import SIPCapture
 import CallCorrelation
 
+#if canImport(CMimalloc)
+    import CMimalloc
+#endif
+
 struct Parse: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Writes one call record per call found in the inputs to stdout, sorted by setup time.",
@@ -63,6 +67,14 @@ struct Parse: ParsableCommand {
     }
 
     func run() throws {
+        #if canImport(CMimalloc)
+            // A parse is a batch job: messages are made on the parser threads
+            // and freed on the correlator's, and mimalloc gave emptied pages
+            // back to the system after 25 ms, to fault them in again moments
+            // later (60,000 page faults per 100,000 calls; 26,000 at 250 ms,
+            // for about 20 MiB more peak RSS). The daemon keeps the default.
+            mi_option_set(mi_option_decommit_delay, 250)
+        #endif
         var options = ParseOptions()
         if let profiles {
             do {
