@@ -34,17 +34,30 @@ extension SQLiteStore {
         }
         defer { changed() }
         return try await ingestQueue.submit(IngestQueue.Job(records: records, agent: agent, now: now)) { jobs in
-            try await self.writer.write { db in
-                jobs.map { job in
-                    Result {
-                        var result = IngestResult()
-                        try db.inSavepoint {
-                            result = try Self.ingestBatch(db, job.records, agent: job.agent, decks: decks, now: job.now)
-                            return .commit
+            try await self.writer.writeWithoutTransaction { db in
+                // Every row ingest inserts refers to rows it read in the same
+                // transaction (the agent's bound profiles, their member,
+                // account and bundles; the call it just stored), so SQLite's
+                // per-row foreign key lookups (nine per call) are skipped
+                // here, and only here: the pragma can change only outside a
+                // transaction, and is back on before the next write.
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
+                var results: [Result<IngestResult, any Error>] = []
+                try db.inTransaction {
+                    results = jobs.map { job in
+                        Result {
+                            var result = IngestResult()
+                            try db.inSavepoint {
+                                result = try Self.ingestBatch(db, job.records, agent: job.agent, decks: decks, now: job.now)
+                                return .commit
+                            }
+                            return result
                         }
-                        return result
                     }
+                    return .commit
                 }
+                return results
             }
         }
     }

@@ -190,6 +190,39 @@ struct GroupIsolationTests {
         #expect(try await f.store.authenticate(token: "smk_nope") == nil)
     }
 
+    /// Ingest turns SQLite's foreign key checks off for its own transaction
+    /// (every reference it writes was read in that transaction): they must
+    /// be back on for every other write on the connection.
+    @Test("foreign keys are enforced again after an ingest")
+    func foreignKeysAfterIngest() async throws {
+        let f = try await Fixture.make()
+        defer { f.removeFiles() }
+        _ = try await f.store.recordPurchase(group: f.group, amount: Money(decimal: "100")!, reference: "", now: Fixture.now)
+        _ = try await f.store.allocate(group: f.group, to: .member("alice"), amount: Money(decimal: "10")!, now: Fixture.now)
+        let result = try await f.store.ingest(
+            records: [Fixture.call("fk1", profile: "alice-trunk")], agent: f.agent, decks: RateDeckCache(), now: Fixture.now)
+        #expect(result.accepted == 1)
+        #expect(try await f.store.writer.write { db in try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") } == true)
+        await #expect(throws: (any Error).self) {
+            try await f.store.writer.write { db in
+                try db.execute(
+                    sql: "INSERT INTO ledger (group_id, account_id, kind, amount, created_at) VALUES (?, 999999, 'refund', 1, 0)",
+                    arguments: [f.group])
+            }
+        }
+        // The charge references the stored call, and the account exists.
+        let orphans = try await f.store.writer.read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM ledger l
+                    WHERE (l.call_seq IS NOT NULL AND NOT EXISTS (SELECT 1 FROM rated_call c WHERE c.seq = l.call_seq))
+                       OR NOT EXISTS (SELECT 1 FROM account a WHERE a.id = l.account_id)
+                    """)
+        }
+        #expect(orphans == 0)
+    }
+
     @Test("the ledger refuses UPDATE and DELETE")
     func appendOnly() async throws {
         let f = try await Fixture.make()
