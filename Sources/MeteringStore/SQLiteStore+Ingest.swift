@@ -76,7 +76,7 @@ extension SQLiteStore {
         // use, read once per batch, so that only a record that supersedes
         // one pays for a DELETE.
         let activeIDs = try Set(
-            String.fetchAll(db, sql: "SELECT id FROM active_call WHERE group_id = ?", arguments: [group]))
+            String.fetchAll(db.cachedStatement(sql: "SELECT id FROM active_call WHERE group_id = ?"), arguments: [group]))
         var result = IngestResult()
         var bundles: [BundleKey: (original: [BundleAllowance], current: [BundleAllowance])] = [:]
         var deltas: [Int64: Int64] = [:]
@@ -182,10 +182,12 @@ extension SQLiteStore {
             }
         }
         for (account, delta) in deltas {
-            try db.execute(
-                sql: "UPDATE account SET balance = balance + ?1, exhausted = (balance + ?1 <= 0) WHERE id = ?2",
-                arguments: [delta, account])
-            if try Bool.fetchOne(db, sql: "SELECT exhausted FROM account WHERE id = ?", arguments: [account]) == true {
+            try db.cachedStatement(
+                sql: "UPDATE account SET balance = balance + ?1, exhausted = (balance + ?1 <= 0) WHERE id = ?2"
+            ).execute(arguments: [delta, account])
+            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT exhausted FROM account WHERE id = ?"), arguments: [account])
+                == true
+            {
                 result.exhaustedAccounts += 1
             }
         }
@@ -215,13 +217,15 @@ extension SQLiteStore {
 
     private static func boundProfiles(_ db: Database, agent: Int64) throws -> [String: BoundProfile] {
         var out: [String: BoundProfile] = [:]
+        // Cached: this and the other per-batch queries were parsed and
+        // planned again for every batch.
         let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT p.name, p.id, p.member_id, p.own_credit, p.account_id, m.account_id, d.id, d.version
-                FROM agent_profile ap JOIN profile p ON p.id = ap.profile_id JOIN member m ON m.id = p.member_id
-                JOIN rate_deck d ON d.id = p.rate_deck_id WHERE ap.agent_id = ?
-                """, arguments: [agent])
+            db.cachedStatement(
+                sql: """
+                    SELECT p.name, p.id, p.member_id, p.own_credit, p.account_id, m.account_id, d.id, d.version
+                    FROM agent_profile ap JOIN profile p ON p.id = ap.profile_id JOIN member m ON m.id = p.member_id
+                    JOIN rate_deck d ON d.id = p.rate_deck_id WHERE ap.agent_id = ?
+                    """), arguments: [agent])
         for row in rows {
             let ownCredit: Bool = row[3]
             out[row[0]] = BoundProfile(
@@ -232,12 +236,12 @@ extension SQLiteStore {
 
     static func bundleAllowances(_ db: Database, profile: Int64, month: Int) throws -> [BundleAllowance] {
         try Row.fetchAll(
-            db,
-            sql: """
-                SELECT b.id, b.minutes, b.prefixes, COALESCE(u.seconds_used, 0) FROM bundle b
-                LEFT JOIN bundle_usage u ON u.bundle_id = b.id AND u.month = ?
-                WHERE b.profile_id = ? ORDER BY b.id
-                """, arguments: [month, profile]
+            db.cachedStatement(
+                sql: """
+                    SELECT b.id, b.minutes, b.prefixes, COALESCE(u.seconds_used, 0) FROM bundle b
+                    LEFT JOIN bundle_usage u ON u.bundle_id = b.id AND u.month = ?
+                    WHERE b.profile_id = ? ORDER BY b.id
+                    """), arguments: [month, profile]
         ).map { row in
             let minutes: Int64 = row[1]
             let used: Int64 = row[3]
