@@ -48,19 +48,23 @@ struct MessageIntake {
         try? captured.bytes.withUnsafeBytes({ SIPParser.parse($0) }).get()
     }
 
-    /// libosip2 on `threads` threads at once (it is thread-safe once set
-    /// up): a poll's messages are parsed in parallel, then correlated in
-    /// order by `take(_:parsed:now:into:)`.
+    /// libosip2 on the machine's cores at once (it is thread-safe once set
+    /// up; `threads: 1` parses on the calling thread): a poll's messages are
+    /// parsed in parallel, then correlated in order by
+    /// `take(_:parsed:now:into:)`.
     static func parseAll(_ messages: [CapturedMessage], threads: Int = 2) -> [SIPMessage?] {
         guard threads > 1, messages.count >= 256 else { return messages.map(parse) }
         var out = [SIPMessage?](repeating: nil, count: messages.count)
+        // In runs of 128, handed out as threads come free: when the other
+        // core is busy (the shipper, a collector on the same host), the
+        // calling thread parses on instead of waiting for a fixed half.
+        let run = 128
+        let runs = (messages.count + run - 1) / run
         out.withUnsafeMutableBufferPointer { slots in
             let results = UncheckedBuffer(slots)
-            DispatchQueue.concurrentPerform(iterations: threads) { t in
-                var i = t
-                while i < messages.count {
+            DispatchQueue.concurrentPerform(iterations: runs) { r in
+                for i in (r * run)..<min(messages.count, (r + 1) * run) {
                     results.buffer[i] = parse(messages[i])
-                    i += threads
                 }
             }
         }
