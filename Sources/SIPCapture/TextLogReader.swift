@@ -24,6 +24,9 @@ public final class TextLogReader: MessageSource {
     @exclusivity(unchecked) private var pending: CapturedMessage?
 
     private let feedSource: ByteSource?
+    /// For a dialect whose message runs unbroken to the next record (SIPp):
+    /// that dialect's record-start test.
+    private let messageRunsToRecordStart: ((TextLine) -> Bool)?
 
     init(path: String, source: ByteSource, dialect: any TextDialect, maxRecord: Int = 256 * 1024, startOffset: Int64 = 0) {
         self.path = path
@@ -32,6 +35,11 @@ public final class TextLogReader: MessageSource {
         self.dialect = dialect
         self.maxRecord = maxRecord
         self.groupedByCall = dialect is SngrepDialect
+        if dialect is SIPpDialect {
+            self.messageRunsToRecordStart = { SIPpDialect.isRecordStart($0) }
+        } else {
+            self.messageRunsToRecordStart = nil
+        }
     }
 
     /// Hands a followed log's next bytes to the reader. Feed whole records
@@ -43,12 +51,19 @@ public final class TextLogReader: MessageSource {
     }
 
     public func next() throws(CaptureError) -> CapturedMessage? {
+        // A line read ahead by the message loop below, for the switch.
+        var carried: LineReader.Line?
         while true {
             if let message = pending {
                 pending = nil
                 return message
             }
-            guard let line = try lines.next() else {
+            let line: LineReader.Line
+            if let ahead = carried.take() {
+                line = ahead
+            } else if let read = try lines.next() {
+                line = read
+            } else {
                 pending = finishRecord()
                 meta = nil
                 return pending.take()
@@ -75,15 +90,17 @@ public final class TextLogReader: MessageSource {
                     let spaces = bytes.prefix(indent).prefix(while: { $0 == 0x20 }).count
                     bytes = bytes.dropFirst(spaces)
                 }
-                recordBytes += bytes.count + 2
-                if recordBytes > maxRecord {
-                    poisoned = true
-                    stats.malformed += 1
-                    stats.warn("\(path): offset \(recordOffset): record larger than \(maxRecord / 1024) KiB skipped")
-                    record.reset()
-                    continue
+                guard addMessageLine(bytes) else { continue }
+                guard let recordStart = messageRunsToRecordStart else { continue }
+                // The rest of the message: every line up to the next record's
+                // first, without asking the dialect line by line.
+                while let ahead = try lines.next() {
+                    if ahead.overlong || recordStart(ahead.bytes) {
+                        carried = ahead
+                        break
+                    }
+                    guard addMessageLine(ahead.bytes) else { break }
                 }
-                record.add(bytes)
             case .skip:
                 continue
             case .end:
@@ -91,6 +108,21 @@ public final class TextLogReader: MessageSource {
                 meta = nil
             }
         }
+    }
+
+    /// Adds one line to the message; false (and the record is dropped)
+    /// when the record grows past `maxRecord`.
+    private func addMessageLine(_ bytes: TextLine) -> Bool {
+        recordBytes += bytes.count + 2
+        if recordBytes > maxRecord {
+            poisoned = true
+            stats.malformed += 1
+            stats.warn("\(path): offset \(recordOffset): record larger than \(maxRecord / 1024) KiB skipped")
+            record.reset()
+            return false
+        }
+        record.add(bytes)
+        return true
     }
 
     private func finishRecord() -> CapturedMessage? {

@@ -52,6 +52,28 @@ struct InputTests {
         #expect(source.stats.warnings.first?.contains("offset") == true)
     }
 
+    /// SIPp's reader takes a message's lines in one run up to the next
+    /// record: a 10 MB line, and a record grown past 256 KiB of ordinary
+    /// lines, each cost that record alone.
+    @Test("SIPp log: an overlong line or an oversized record is skipped; the records around it survive")
+    func sippOversized() throws {
+        let log = try String(contentsOfFile: PcapReaderTests.trace("basic.sipp.log"), encoding: .utf8)
+        let records = log.components(separatedBy: "\n").filter { $0.hasPrefix(String(repeating: "-", count: 47)) }.count
+        let marker = "CSeq: 1 INVITE\r\n"
+        let range = try #require(log.range(of: marker))
+        let huge = "X-Huge: " + String(repeating: "A", count: 10 * 1024 * 1024) + "\r\n"
+        let many = String(repeating: "X-Filler: " + String(repeating: "B", count: 1000) + "\r\n", count: 300)
+        for insert in [huge, many] {
+            let path = try Self.temp(Array(log.replacingCharacters(in: range, with: marker + insert).utf8))
+            let source = try CaptureInput.open(path: path, format: .sipp)
+            var count = 0
+            while try source.next() != nil { count += 1 }
+            #expect(count == records - 1)
+            #expect(source.stats.malformed == 1)
+            #expect(source.stats.warnings.first?.contains("offset") == true)
+        }
+    }
+
     @Test("LF-only text logs are restored to CRLF so Content-Length holds")
     func lfRestored() throws {
         let source = try CaptureInput.open(path: PcapReaderTests.trace("basic.freeswitch.log"))
