@@ -24,9 +24,8 @@ public final class TextLogReader: MessageSource {
     @exclusivity(unchecked) private var pending: CapturedMessage?
 
     private let feedSource: ByteSource?
-    /// For a dialect whose message runs unbroken to the next record (SIPp):
-    /// that dialect's record-start test.
-    private let messageRunsToRecordStart: ((TextLine) -> Bool)?
+    /// SIPp's message runs unbroken to the next record's first line.
+    private let messageRunsToNextRecord: Bool
 
     init(path: String, source: ByteSource, dialect: any TextDialect, maxRecord: Int = 256 * 1024, startOffset: Int64 = 0) {
         self.path = path
@@ -35,11 +34,7 @@ public final class TextLogReader: MessageSource {
         self.dialect = dialect
         self.maxRecord = maxRecord
         self.groupedByCall = dialect is SngrepDialect
-        if dialect is SIPpDialect {
-            self.messageRunsToRecordStart = { SIPpDialect.isRecordStart($0) }
-        } else {
-            self.messageRunsToRecordStart = nil
-        }
+        self.messageRunsToNextRecord = dialect is SIPpDialect
     }
 
     /// Hands a followed log's next bytes to the reader. Feed whole records
@@ -91,11 +86,11 @@ public final class TextLogReader: MessageSource {
                     bytes = bytes.dropFirst(spaces)
                 }
                 guard addMessageLine(bytes) else { continue }
-                guard let recordStart = messageRunsToRecordStart else { continue }
+                guard messageRunsToNextRecord else { continue }
                 // The rest of the message: every line up to the next record's
                 // first, without asking the dialect line by line.
                 while let ahead = try lines.next() {
-                    if ahead.overlong || recordStart(ahead.bytes) {
+                    if ahead.overlong || SIPpDialect.isRecordStart(ahead.bytes) {
                         carried = ahead
                         break
                     }
