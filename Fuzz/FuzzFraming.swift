@@ -41,6 +41,51 @@ private func parse(_ bytes: [UInt8]) {
             _ = e.description
         }
     }
+    // The metering scope splits lines itself; its reference hands the same
+    // lines to libosip2's whole-message parse. Where libosip2 reads the
+    // headers as plain lines (no bare CR, no NUL), both must agree.
+    guard checkInvariants, isPlainText(bytes) else { return }
+    switch (SIPParser.parse(bytes, scope: .metering), SIPParser.parse(bytes, scope: .meteringReference)) {
+    case (.success(let a), .success(let b)): if a != b { fail("metering and its reference read different fields", bytes) }
+    case (.failure, .failure): break
+    default: fail("metering and its reference disagree on whether the message parses", bytes)
+    }
+}
+
+/// Whether libosip2's whole-message parse reads the header section as
+/// plain lines: no NUL and no CR other than before an LF (C strings, and
+/// a CR ends its lines), two spaces in the start line (it looks for them
+/// past the line's end), and no folded line of only spaces or tabs (its
+/// LWS pass then skips the next line break). Where these fail, the
+/// metering scope's line split differs from it by design (see the tests).
+private func isPlainText(_ bytes: [UInt8]) -> Bool {
+    var i = 0
+    var spaces = 0
+    var line = 0
+    var blank = false
+    while i < bytes.count {
+        let b = bytes[i]
+        if b == 0 { return false }
+        if b == UInt8(ascii: "\r"), i + 1 >= bytes.count || bytes[i + 1] != UInt8(ascii: "\n") { return false }
+        if line == 0, b == UInt8(ascii: " ") { spaces += 1 }
+        if b == UInt8(ascii: "\n") {
+            if line == 0, spaces < 2 { return false }
+            if line > 0, blank { return false }
+            line += 1
+            blank = i + 1 < bytes.count && (bytes[i + 1] == UInt8(ascii: " ") || bytes[i + 1] == UInt8(ascii: "\t"))
+        } else if blank, b != UInt8(ascii: " "), b != UInt8(ascii: "\t"), b != UInt8(ascii: "\r") {
+            blank = false
+        }
+        // The header section ends at the first empty line.
+        if b == UInt8(ascii: "\n"), i + 1 < bytes.count,
+            bytes[i + 1] == UInt8(ascii: "\n")
+                || (bytes[i + 1] == UInt8(ascii: "\r") && i + 2 < bytes.count && bytes[i + 2] == UInt8(ascii: "\n"))
+        {
+            return true
+        }
+        i += 1
+    }
+    return line > 0 || spaces >= 2
 }
 
 private func frame(_ chunks: [ArraySlice<UInt8>]) -> [[UInt8]] {

@@ -41,6 +41,11 @@ public enum SIPParser {
         case metering
         /// The whole message, body included (`parse --parse-all`).
         case complete
+        /// What `metering` reads, the slower way: the start line and those
+        /// headers copied into a message of their own, which libosip2's
+        /// whole-message parse reads. The reference the tests and the
+        /// fuzzer hold `metering` to.
+        case meteringReference
     }
 
     /// How libosip2 allocates while it parses.
@@ -61,7 +66,12 @@ public enum SIPParser {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return .failure(.malformed(code: -2)) }
         var f = sipm_fields()
         var code: Int32 = 0
-        let complete: Int32 = scope == .complete ? 1 : 0
+        let complete: Int32 =
+            switch scope {
+            case .metering: 0
+            case .complete: 1
+            case .meteringReference: 2
+            }
         let arena: Int32 = allocation == .arena ? 1 : 0
         guard
             let handle = sipm_message_parse(

@@ -44,9 +44,12 @@ void sipm_osip_setup(void);
 /// Parses exactly one framed SIP message. Returns an opaque message handle
 /// (free it with `sipm_message_free`) and fills `out`, or NULL on failure
 /// with `*error` set to libosip2's error code. With `complete` 0, libosip2
-/// gets only the start line and the headers metering reads (Via, From, To,
-/// Call-ID, CSeq, P-Asserted-Identity, Session-Expires, Reason); the body
-/// and Content-Length are measured here. With 1 it parses everything.
+/// parses only the start line and the headers metering reads (Via, From,
+/// To, Call-ID, CSeq, P-Asserted-Identity, Session-Expires, Reason), each
+/// line handed to it as split here; the body and Content-Length are
+/// measured here. With 2, the same lines are copied into a message of their
+/// own for libosip2's whole-message parse (the reference for 0). With 1 it
+/// parses everything.
 /// With `use_arena` 1, libosip2 allocates the message in a per-thread arena
 /// (pointer bumps, reused by the next parse on the thread): the handle must
 /// be freed on the thread that parsed, before that thread parses again.
