@@ -23,8 +23,15 @@ import MeteringCore
 
 private let checkInvariants = getenv("FUZZ_NO_INVARIANTS") == nil
 
+/// Stops the run. With FUZZ_DUMP=FILE set, the bytes that broke the
+/// invariant (a framed message or a record, not the whole input) are
+/// written there first, for a regression test.
 private func fail(_ what: String, _ data: [UInt8]) -> Never {
-    fatalError("invariant broken: \(what) (input \(data.count) bytes)")
+    if let path = getenv("FUZZ_DUMP"), let f = fopen(path, "wb") {
+        _ = data.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
+        fclose(f)
+    }
+    fatalError("invariant broken: \(what) (\(data.count) bytes)")
 }
 
 @inline(never)

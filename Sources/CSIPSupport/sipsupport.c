@@ -357,6 +357,13 @@ static int metering_parse(osip_message_t *msg, const char *buf, size_t len, size
             int rc = osip_message_parse(msg, only, need);
             if (only != stack) { free(only); }
             if (rc != 0) { return rc; }
+            /* libosip2 gave that bodiless message a Content-Length of 0;
+               a Content-Length header that reaches libosip2 below (one
+               folded before its colon) must not find it already set. */
+            if (msg->content_length != NULL) {
+                osip_content_length_free(msg->content_length);
+                msg->content_length = NULL;
+            }
             continue;
         }
         size_t colon = 0;

@@ -6,11 +6,11 @@ public struct ObservedMessage: Sendable {
     /// The parsed message lives in an immutable box: a message is copied
     /// several times on its way through the pipeline, and a box copies as
     /// one reference instead of a dozen strings.
-    private final class Box: Sendable {
+    @usableFromInline final class Box: Sendable {
         let message: SIPMessage
         let key: CallKey
         let tokens: Tokens
-        init(_ message: consuming SIPMessage) {
+        @usableFromInline init(_ message: consuming SIPMessage) {
             let key = CallKey(message.text)
             let tokens = Tokens(message.text)
             self.key = key
@@ -41,7 +41,7 @@ public struct ObservedMessage: Sendable {
         }
     }
 
-    private var box: Box
+    @usableFromInline var box: Box
 
     public var message: SIPMessage {
         // Read in place: a reader borrows the boxed message, never copies it.
@@ -64,11 +64,14 @@ public struct ObservedMessage: Sendable {
     /// crossed, when the source logged addresses; nil otherwise.
     public var leg: Int?
 
+    /// Inlinable: built in place in the caller's array, not in a local
+    /// that is then copied out and destroyed (as an opaque call did).
+    @inlinable
     public init(
         message: consuming SIPMessage, time: Timestamp, sourceHost: String? = nil, destinationHost: String? = nil,
         truncated: Bool = false, timeMissing: Bool = false, sequence: Int = 0, leg: Int? = nil
     ) {
-        self.box = Box(message)
+        self.box = Box(consume message)
         self.time = time
         self.sourceHost = sourceHost
         self.destinationHost = destinationHost

@@ -189,7 +189,22 @@ public enum ParsePipeline {
     /// The same number for both directions of one hop.
     static func legKey(_ a: Endpoint?, _ b: Endpoint?) -> Int? {
         guard let a, let b else { return nil }
-        return a.hashValue ^ b.hashValue
+        return Int(truncatingIfNeeded: mix(a) ^ mix(b))
+    }
+
+    /// An endpoint's 64 bits for `legKey`: SplitMix64's finaliser over its
+    /// fields (SipHash, through `hashValue`, cost two hashes a message).
+    private static func mix(_ e: Endpoint) -> UInt64 {
+        func round(_ v: UInt64) -> UInt64 {
+            var x = v
+            x ^= x >> 30
+            x &*= 0xbf58_476d_1ce4_e5b9
+            x ^= x >> 27
+            x &*= 0x94d0_49bb_1331_11eb
+            return x ^ (x >> 31)
+        }
+        let tail = UInt64(e.port) << 1 | (e.isIPv6 ? 1 : 0)
+        return round(round(round(e.high) ^ e.low) ^ tail)
     }
 
     private final class ReaderBox: @unchecked Sendable {
@@ -201,31 +216,36 @@ public enum ParsePipeline {
         _ batch: RawBatch, inputs: [(path: String, unit: String)], needsHosts: Bool, scope: SIPParser.Scope
     ) -> ParsedBatch {
         let out = ParsedBatch()
-        out.observed.reserveCapacity(batch.messages.count)
         // Each captured message is read in place (an element of the batch),
         // never copied: nothing of it is retained and released again here.
+        // Each parsed one is made in its slot of the array (appending made
+        // it in a local, copied it in, then destroyed the local).
         let bytes = batch.bytes
-        batch.messages.withUnsafeBufferPointer { captured in
-            bytes.withUnsafeBytes { all in
-                for k in captured.indices {
-                    let start = k == 0 ? 0 : batch.ends[k - 1]
-                    switch SIPParser.parse(UnsafeRawBufferPointer(rebasing: all[start..<batch.ends[k]]), scope: scope) {
-                    case .success(let message):
-                        let observed: ObservedMessage? = ObservedMessage(
-                            message: consume message, time: captured[k].time,
-                            sourceHost: needsHosts ? captured[k].source?.address : nil,
-                            destinationHost: needsHosts ? captured[k].destination?.address : nil,
-                            truncated: captured[k].truncated, timeMissing: captured[k].timeMissing,
-                            sequence: batch.firstSequence + k,
-                            leg: legKey(captured[k].source, captured[k].destination)
-                        )
-                        out.observed.append(consume observed)
-                    case .failure(let error):
-                        out.failureCount += 1
-                        if out.failures.count < 5 {
-                            let input = inputs[batch.inputs[k]]
-                            out.failures.append(
-                                "\(input.path): \(input.unit) \(captured[k].position): malformed SIP skipped: \(error)")
+        out.observed = [ObservedMessage?](unsafeUninitializedCapacity: batch.messages.count) { slots, made in
+            batch.messages.withUnsafeBufferPointer { captured in
+                bytes.withUnsafeBytes { all in
+                    for k in captured.indices {
+                        let start = k == 0 ? 0 : batch.ends[k - 1]
+                        var error = SIPParseError.malformed(code: -2)
+                        let raw = UnsafeRawBufferPointer(rebasing: all[start..<batch.ends[k]])
+                        if let message = SIPParser.parse(raw, scope: scope, error: &error) {
+                            (slots.baseAddress! + made).initialize(
+                                to: ObservedMessage(
+                                    message: message, time: captured[k].time,
+                                    sourceHost: needsHosts ? captured[k].source?.address : nil,
+                                    destinationHost: needsHosts ? captured[k].destination?.address : nil,
+                                    truncated: captured[k].truncated, timeMissing: captured[k].timeMissing,
+                                    sequence: batch.firstSequence + k,
+                                    leg: legKey(captured[k].source, captured[k].destination)
+                                ))
+                            made += 1
+                        } else {
+                            out.failureCount += 1
+                            if out.failures.count < 5 {
+                                let input = inputs[batch.inputs[k]]
+                                out.failures.append(
+                                    "\(input.path): \(input.unit) \(captured[k].position): malformed SIP skipped: \(error)")
+                            }
                         }
                     }
                 }

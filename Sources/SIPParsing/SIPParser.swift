@@ -62,8 +62,23 @@ public enum SIPParser {
     public static func parse(
         _ bytes: UnsafeRawBufferPointer, scope: Scope = .metering, allocation: Allocation = .arena
     ) -> Result<SIPMessage, SIPParseError> {
+        var error = SIPParseError.malformed(code: -2)
+        if let message = parse(bytes, scope: scope, allocation: allocation, error: &error) { return .success(message) }
+        return .failure(error)
+    }
+
+    /// The same for a hot loop: the message, else nil with `error` set. A
+    /// message bound out of a `Result` is copied and the result destroyed;
+    /// one bound out of an optional is moved.
+    public static func parse(
+        _ bytes: UnsafeRawBufferPointer, scope: Scope = .metering, allocation: Allocation = .arena,
+        error: inout SIPParseError
+    ) -> SIPMessage? {
         _ = setup
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return .failure(.malformed(code: -2)) }
+        guard let base = bytes.baseAddress, bytes.count > 0 else {
+            error = .malformed(code: -2)
+            return nil
+        }
         var f = sipm_fields()
         var code: Int32 = 0
         let complete: Int32 =
@@ -77,10 +92,11 @@ public enum SIPParser {
             let handle = sipm_message_parse(
                 base.assumingMemoryBound(to: CChar.self), bytes.count, complete, arena, &f, &code)
         else {
-            return .failure(.malformed(code: code))
+            error = .malformed(code: code)
+            return nil
         }
         defer { sipm_message_free(handle) }
-        return extract(f)
+        return extract(f, &error)
     }
 
     public static func parse(
@@ -95,19 +111,33 @@ public enum SIPParser {
         parse(Array(text.utf8), scope: scope, allocation: allocation)
     }
 
-    private static func extract(_ f: sipm_fields) -> Result<SIPMessage, SIPParseError> {
-        guard let number = f.callid_number, number.pointee != 0 else { return .failure(.missingHeader("Call-ID")) }
+    private static func extract(_ f: sipm_fields, _ error: inout SIPParseError) -> SIPMessage? {
+        guard let number = f.callid_number, number.pointee != 0 else {
+            error = .missingHeader("Call-ID")
+            return nil
+        }
         guard let cseqNumber = f.cseq_number, let cseqMethod = f.cseq_method else {
-            return .failure(.missingHeader("CSeq"))
+            error = .missingHeader("CSeq")
+            return nil
         }
-        guard let seq = UInt32(String(cString: cseqNumber)) else {
-            return .failure(.badCSeq(String(cString: cseqNumber)))
+        guard let seq = cseqValue(cseqNumber) else {
+            error = .badCSeq(String(cString: cseqNumber))
+            return nil
         }
-        guard f.has_from != 0 else { return .failure(.missingHeader("From")) }
-        guard f.has_to != 0 else { return .failure(.missingHeader("To")) }
+        guard f.has_from != 0 else {
+            error = .missingHeader("From")
+            return nil
+        }
+        guard f.has_to != 0 else {
+            error = .missingHeader("To")
+            return nil
+        }
         let startLine: SIPMessage.StartLine
         if f.is_request != 0 {
-            guard let method = f.method else { return .failure(.malformed(code: -1)) }
+            guard let method = f.method else {
+                error = .malformed(code: -1)
+                return nil
+            }
             startLine = .request(
                 method: SIPMethod(cString: method), uriUser: f.ruri_user.map(string), uriHost: f.ruri_host.map(string))
         } else {
@@ -118,23 +148,35 @@ public enum SIPParser {
         let assertedUser = f.pai.flatMap { HeaderValues.uriUser(in: String(cString: $0)) }
         let (sessionExpires, refresher) = f.session_expires.map { HeaderValues.sessionExpires(String(cString: $0)) } ?? (nil, nil)
         let q850Cause = f.reason.flatMap { HeaderValues.q850Cause(String(cString: $0)) }
-        return .success(
-            SIPMessage(
-                startLine: startLine,
-                text: text(f, callIDNumber: number),
-                cseq: seq,
-                cseqMethod: SIPMethod(cString: cseqMethod),
-                viaCount: Int(f.via_count),
-                assertedUser: assertedUser,
-                sessionExpires: sessionExpires,
-                refresher: refresher,
-                q850Cause: q850Cause,
-                contentLength: f.content_length_value >= 0 ? f.content_length_value : nil,
-                bodyLength: f.body_length
-            ))
+        return SIPMessage(
+            startLine: startLine,
+            text: text(f, callIDNumber: number),
+            cseq: seq,
+            cseqMethod: SIPMethod(cString: cseqMethod),
+            viaCount: Int(f.via_count),
+            assertedUser: assertedUser,
+            sessionExpires: sessionExpires,
+            refresher: refresher,
+            q850Cause: q850Cause,
+            contentLength: f.content_length_value >= 0 ? f.content_length_value : nil,
+            bodyLength: f.body_length
+        )
     }
 
     private static func string(_ p: UnsafePointer<CChar>) -> String { String(cString: p) }
+
+    /// The CSeq number: plain digits read in place (no String made, as
+    /// for every message), anything else as `UInt32(String)` reads it.
+    private static func cseqValue(_ p: UnsafePointer<CChar>) -> UInt32? {
+        var value: UInt64 = 0
+        var n = 0
+        while n < 10, p[n] >= 0x30, p[n] <= 0x39 {
+            value = value * 10 + UInt64(p[n] - 0x30)
+            n += 1
+        }
+        if n > 0, p[n] == 0, value <= UInt64(UInt32.max) { return UInt32(value) }
+        return UInt32(String(cString: p))
+    }
 
     /// The message's identifiers in one allocation, copied straight from
     /// libosip2's strings; the Call-ID is `number@host` again (libosip2

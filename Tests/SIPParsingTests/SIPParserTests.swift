@@ -185,6 +185,10 @@ struct SIPParserTests {
     /// Shapes where splitting lines by hand could go wrong: folding, where
     /// the colon sits, empty values, several values in one header, a long
     /// start line, line ends before the start line, a NUL inside a header.
+    static let twoVias = long.replacingOccurrences(
+        of: "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1",
+        with: "Via: SIP/2.0/UDP a.example;branch=z9hG4bK-a, SIP/2.0/UDP b.example;branch=z9hG4bK-b")
+    static let noName = long.replacingOccurrences(of: "Call-ID: call-1", with: ": call-1")
     static let edgeShapes: [String] = {
         let folded = long.replacingOccurrences(
             of: "From: \"Alice\" <sip:alice-trunk@example.com>;tag=abc",
@@ -194,14 +198,15 @@ struct SIPParserTests {
             folded.replacingOccurrences(of: "\r\n", with: "\n"),
             long.replacingOccurrences(of: "Via: SIP", with: "Via   :SIP"),
             long.replacingOccurrences(of: "Via: SIP", with: "Via\r\n : SIP"),
-            long.replacingOccurrences(
-                of: "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1",
-                with: "Via: SIP/2.0/UDP a.example;branch=z9hG4bK-a, SIP/2.0/UDP b.example;branch=z9hG4bK-b"),
+            // Found by the fuzzer: a Content-Length folded before its colon
+            // reaches libosip2, which must not hold one already.
+            long.replacingOccurrences(of: "Content-Length: 0", with: "Content-Length\r\n : 0"),
+            twoVias,
             long.replacingOccurrences(
                 of: "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1", with: "Via: SIP/2.0/UDP a.example;branch=z9hG4bK-a,,"),
             long.replacingOccurrences(of: "Session-Expires: 1800;refresher=uac", with: "Session-Expires:"),
             long.replacingOccurrences(of: "Session-Expires: 1800;refresher=uac", with: "Session-Expires:   "),
-            long.replacingOccurrences(of: "Call-ID: call-1", with: ": call-1"),
+            noName,
             long.replacingOccurrences(of: "Call-ID: call-1", with: "Call-ID call-1"),
             long.replacingOccurrences(of: "Call-ID: call-1", with: "Call-ID: call\u{0}-1"),
             long.replacingOccurrences(of: "Contact: <sip:alice@192.0.2.10>", with: "Contact: \u{0}"),
@@ -258,10 +263,10 @@ struct SIPParserTests {
         #expect(folded.fromUser == "alice-trunk")
         #expect(folded.fromTag == "abc")
         #expect(folded == (try SIPParser.parse(Self.long).get()))
-        let twoVias = try SIPParser.parse(Self.edgeShapes[4]).get()
+        let twoVias = try SIPParser.parse(Self.twoVias).get()
         #expect(twoVias.viaCount == 2)
         #expect(twoVias.viaBranch == "z9hG4bK-a")
-        guard case .failure = SIPParser.parse(Self.edgeShapes[9]) else {
+        guard case .failure = SIPParser.parse(Self.noName) else {
             Issue.record("accepted a header with no name")
             return
         }
