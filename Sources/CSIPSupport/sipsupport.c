@@ -252,9 +252,25 @@ static size_t metering_subset(const char *buf, size_t len, char *out, size_t *bo
     return o;
 }
 
+/* `n` bytes at `p` without the spaces, tabs, CRs and LFs at either end,
+   as a C string libosip2 allocated: what osip_clrncpy makes, which cannot
+   be used here, as it scans for the first other byte without a bound and
+   `p` is not a C string. */
+static char *trimmed_copy(const char *p, size_t n) {
+    size_t b = 0, e = n;
+    while (b < e && (p[b] == ' ' || p[b] == '\t' || p[b] == '\r' || p[b] == '\n')) { b++; }
+    while (e > b && (p[e - 1] == ' ' || p[e - 1] == '\t' || p[e - 1] == '\r' || p[e - 1] == '\n')) { e--; }
+    char *out = osip_malloc(e - b + 1);
+    if (out != NULL) {
+        memcpy(out, p + b, e - b);
+        out[e - b] = '\0';
+    }
+    return out;
+}
+
 /* Sets one header on `msg` as libosip2's own header loop would
    (msg_headers_parse): the name and the value up to the line's end, each
-   trimmed by osip_clrncpy, then osip_message_set_multiple_header, which
+   trimmed as osip_clrncpy trims, then osip_message_set_multiple_header, which
    splits comma-separated values and hands each to the header's own
    libosip2 parser. `line` is one header with its folded continuation
    lines, `n` bytes, its own line end excluded; `folded` says whether it
@@ -283,13 +299,11 @@ static int set_header(osip_message_t *msg, const char *line, size_t n, int folde
     if (colon != NULL && colon != text) {
         size_t name_length = (size_t)(colon - text);
         size_t value_length = n - name_length - 1;
-        char *hname = osip_malloc(name_length + 1);
-        char *hvalue = value_length > 0 ? osip_malloc(value_length + 1) : NULL;
+        char *hname = trimmed_copy(text, name_length);
+        char *hvalue = value_length > 0 ? trimmed_copy(colon + 1, value_length) : NULL;
         if (hname == NULL || (value_length > 0 && hvalue == NULL)) {
             rc = OSIP_NOMEM;
         } else {
-            osip_clrncpy(hname, text, name_length);
-            if (hvalue != NULL) { osip_clrncpy(hvalue, colon + 1, value_length); }
             rc = osip_message_set_multiple_header(msg, hname, hvalue) == 0 ? 0 : OSIP_SYNTAXERROR;
         }
         osip_free(hname);

@@ -8,7 +8,10 @@ public struct Correlator {
     private var reorder: ReorderBuffer
     public private(set) var tracker: CallTracker
     private var ready = SetupOrderedRecords()
-    private var released: [ObservedMessage] = []
+    /// Optional so that each is moved out to the tracker: one lent from
+    /// the array's memory was copied first (the compiler cannot tell that
+    /// the tracker leaves that memory alone).
+    private var released: [ObservedMessage?] = []
     private var closed: [CallRecord] = []
 
     public init(settings: CorrelationSettings = .init(), profiles: [SIPProfile] = []) {
@@ -26,27 +29,17 @@ public struct Correlator {
         flush(into: &out)
     }
 
-    /// Hands the released messages to the tracker, each borrowed in place.
+    /// Hands the released messages to the tracker, each moved out.
     private mutating func handleReleased() {
-        Self.handle(released, by: &tracker, into: &closed)
+        for i in released.indices { tracker.handle(released[i].take()!, into: &closed) }
         released.removeAll(keepingCapacity: true)
-    }
-
-    /// Separate so that `messages` is a borrowed parameter: read through
-    /// `self` beside the mutated tracker, each element was copied.
-    private static func handle(
-        _ messages: borrowing [ObservedMessage], by tracker: inout CallTracker, into closed: inout [CallRecord]
-    ) {
-        // Through a buffer pointer: its subscript lends the element in place
-        // (the array's getter handed out a retained copy).
-        messages.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices { tracker.handle(buffer[i], into: &closed) }
-        }
     }
 
     /// Moves the closed records into the ordered queue, in closing order.
     private mutating func queueClosed() {
-        closed.reverse()
+        // Reversed through a buffer pointer, whose swaps move the records;
+        // the array's own swaps copied each one (a dozen retains).
+        closed.withUnsafeMutableBufferPointer { $0.reverse() }
         while let r = closed.popLast() { ready.insert(r) }
     }
 
@@ -66,7 +59,7 @@ public struct Correlator {
     /// point after a restart); nil when nothing is pending.
     public mutating func pendingSince() -> Timestamp? {
         var candidates: [Timestamp] = []
-        for m in released { candidates.append(m.time) }
+        for m in released { if let m { candidates.append(m.time) } }
         if let t = tracker.earliestOpenSetup() { candidates.append(t) }
         if let t = ready.earliestSetup { candidates.append(t) }
         for r in closed { candidates.append(r.setupTime) }

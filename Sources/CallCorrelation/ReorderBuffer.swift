@@ -31,7 +31,7 @@ struct ReorderBuffer {
     }
 
     /// Adds a message; appends those now safe to process, in order.
-    mutating func add(_ message: consuming ObservedMessage, into out: inout [ObservedMessage]) {
+    mutating func add(_ message: consuming ObservedMessage, into out: inout [ObservedMessage?]) {
         if message.time < newest {
             reordered += 1
             let at = insertionIndex(message)
@@ -51,7 +51,7 @@ struct ReorderBuffer {
         }
     }
 
-    mutating func drain(into out: inout [ObservedMessage]) {
+    mutating func drain(into out: inout [ObservedMessage?]) {
         while head < items.count {
             out.append(release(items[head].take()!))
             head += 1

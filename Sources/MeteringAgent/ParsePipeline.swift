@@ -161,12 +161,13 @@ public enum ParsePipeline {
             for i in batch.observed.indices {
                 correlator.add(batch.observed[i].take()!, into: &records)
             }
-            for i in records.indices { record(records[i]) }
+            // Each record lent in place (the array's getter copied it).
+            records.withUnsafeBufferPointer { for i in $0.indices { record($0[i]) } }
             records.removeAll(keepingCapacity: true)
         }
         readerDone.wait()
         correlator.finish(into: &records)
-        for i in records.indices { record(records[i]) }
+        records.withUnsafeBufferPointer { for i in $0.indices { record($0[i]) } }
 
         for failure in merged.failures { summary.unusable.append(failure.description) }
         for stats in merged.stats {

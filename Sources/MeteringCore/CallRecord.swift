@@ -71,6 +71,9 @@ public struct CallRecord: Sendable, Hashable {
     public var pddMs: Int64?
     public var source: String?
 
+    /// Inlinable: the record is built where the caller wants it, not in
+    /// a local that an opaque call copied out and destroyed.
+    @inlinable
     public init(
         id: String, profile: String?, direction: Direction, callID: String, fromTag: String, toTag: String?,
         caller: String, callee: String, setupTime: Timestamp, progressTime: Timestamp?, answerTime: Timestamp?,

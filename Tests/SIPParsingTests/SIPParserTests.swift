@@ -201,6 +201,9 @@ struct SIPParserTests {
             // Found by the fuzzer: a Content-Length folded before its colon
             // reaches libosip2, which must not hold one already.
             long.replacingOccurrences(of: "Content-Length: 0", with: "Content-Length\r\n : 0"),
+            // Found by the fuzzer (under ASan): a value of only spaces at
+            // the very end of the bytes, where nothing stops a C scan.
+            "SIP/2.0 1\nv: ",
             twoVias,
             long.replacingOccurrences(
                 of: "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-1", with: "Via: SIP/2.0/UDP a.example;branch=z9hG4bK-a,,"),
