@@ -21,9 +21,22 @@ struct SetupOrderedRecords {
                 let mid = (lo + hi) / 2
                 if Self.less(items[mid]!, record) { lo = mid + 1 } else { hi = mid }
             }
-            items.insert(record, at: lo)
+            insertMoving(record, at: lo)
         } else {
             items.append(record)
+        }
+    }
+
+    /// `items.insert(_:at:)`, with the records after `at` moved up a slot
+    /// and `record` moved in: the array's own insert copied `record` in
+    /// through a one-element collection, then destroyed the original.
+    private mutating func insertMoving(_ record: consuming CallRecord, at index: Int) {
+        items.append(nil)
+        items.withUnsafeMutableBufferPointer { buf in
+            let base = buf.baseAddress!
+            // The new last slot holds nil: nothing to destroy before it is overwritten.
+            (base + index + 1).moveInitialize(from: base + index, count: buf.count - 1 - index)
+            (base + index).initialize(to: record)
         }
     }
 

@@ -154,6 +154,12 @@ public enum ParsePipeline {
             summary.dispositions[r.disposition, default: 0] += 1
             emit(r)
         }
+        /// Hands over `records` in order, each moved out (reversed by
+        /// moves, then popped): one lent from the array was copied first.
+        func emitAll() {
+            records.withUnsafeMutableBufferPointer { $0.reverse() }
+            while let r = records.popLast() { record(r) }
+        }
         while let batch = results.take() {
             summary.parsed += batch.observed.count
             summary.malformed += batch.failureCount
@@ -161,13 +167,11 @@ public enum ParsePipeline {
             for i in batch.observed.indices {
                 correlator.add(batch.observed[i].take()!, into: &records)
             }
-            // Each record lent in place (the array's getter copied it).
-            records.withUnsafeBufferPointer { for i in $0.indices { record($0[i]) } }
-            records.removeAll(keepingCapacity: true)
+            emitAll()
         }
         readerDone.wait()
         correlator.finish(into: &records)
-        records.withUnsafeBufferPointer { for i in $0.indices { record($0[i]) } }
+        emitAll()
 
         for failure in merged.failures { summary.unusable.append(failure.description) }
         for stats in merged.stats {
