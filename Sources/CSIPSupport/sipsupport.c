@@ -156,7 +156,13 @@ static int name_is(const char *name, size_t n, const char *word, size_t w) {
 }
 #define NAME_IS(name, n, word) name_is((name), (n), (word), sizeof(word) - 1)
 
-enum { HEADER_DROP = 0, HEADER_KEEP = 1, HEADER_CONTENT_LENGTH = 2 };
+/* What a header line is to metering (header_class). The kinds from
+   HEADER_VIA on are kept, and their values go to libosip2's own parser for
+   that header without the name lookup first (set_header). */
+enum {
+    HEADER_DROP = 0, HEADER_KEEP, HEADER_CONTENT_LENGTH,
+    HEADER_VIA, HEADER_FROM, HEADER_TO, HEADER_CALL_ID, HEADER_CSEQ
+};
 
 /* What a header line (name up to the colon) is to metering: one it reads
    (Via, From, To, Call-ID, CSeq, P-Asserted-Identity, Session-Expires and
@@ -177,14 +183,21 @@ static int header_class(const char *line, size_t n, size_t *colon) {
     case 1: {
         char x = line[0];
         if (x >= 'A' && x <= 'Z') { x = (char)(x + ('a' - 'A')); }
-        if (x == 'l') { return HEADER_CONTENT_LENGTH; }
-        return x == 'v' || x == 'f' || x == 't' || x == 'i' || x == 'x';
+        switch (x) {
+        case 'l': return HEADER_CONTENT_LENGTH;
+        case 'v': return HEADER_VIA;
+        case 'f': return HEADER_FROM;
+        case 't': return HEADER_TO;
+        case 'i': return HEADER_CALL_ID;
+        case 'x': return HEADER_KEEP;
+        default: return HEADER_DROP;
+        }
     }
-    case 2: return NAME_IS(line, k, "to");
-    case 3: return NAME_IS(line, k, "via");
-    case 4: return NAME_IS(line, k, "from") || NAME_IS(line, k, "cseq");
+    case 2: return NAME_IS(line, k, "to") ? HEADER_TO : HEADER_DROP;
+    case 3: return NAME_IS(line, k, "via") ? HEADER_VIA : HEADER_DROP;
+    case 4: return NAME_IS(line, k, "from") ? HEADER_FROM : NAME_IS(line, k, "cseq") ? HEADER_CSEQ : HEADER_DROP;
     case 6: return NAME_IS(line, k, "reason");
-    case 7: return NAME_IS(line, k, "call-id");
+    case 7: return NAME_IS(line, k, "call-id") ? HEADER_CALL_ID : HEADER_DROP;
     case 14: return NAME_IS(line, k, "content-length") ? HEADER_CONTENT_LENGTH : HEADER_DROP;
     case 15: return NAME_IS(line, k, "session-expires");
     case 19: return NAME_IS(line, k, "p-asserted-identity");
@@ -234,7 +247,7 @@ static size_t metering_subset(const char *buf, size_t len, char *out, size_t *bo
         } else if (line[0] != ' ' && line[0] != '\t') {
             size_t k = 0;
             int kind = header_class(line, text, &k);
-            keep = kind == HEADER_KEEP;
+            keep = kind != HEADER_DROP && kind != HEADER_CONTENT_LENGTH;
             if (kind == HEADER_CONTENT_LENGTH) { *content_length = content_length_value(line + k + 1, line + text); }
         }
         if (keep) {
@@ -275,7 +288,7 @@ static char *trimmed_copy(const char *p, size_t n) {
    libosip2 parser. `line` is one header with its folded continuation
    lines, `n` bytes, its own line end excluded; `folded` says whether it
    spans lines. Returns 0 or libosip2's error. */
-static int set_header(osip_message_t *msg, const char *line, size_t n, int folded) {
+static int set_header(osip_message_t *msg, int kind, const char *line, size_t n, int folded) {
     if (memchr(line, '\0', n) != NULL) { return OSIP_SYNTAXERROR; }
     char stack[1024];
     const char *text = line;
@@ -296,7 +309,33 @@ static int set_header(osip_message_t *msg, const char *line, size_t n, int folde
     }
     int rc = OSIP_SYNTAXERROR;
     const char *colon = memchr(text, ':', n);
-    if (colon != NULL && colon != text) {
+    if (colon != NULL && kind >= HEADER_VIA) {
+        /* A header libosip2 parses itself, named as header_class found:
+           straight to its parser, as osip_message_set_multiple_header
+           would call it after lowercasing and looking up the name. Only a
+           Via value with a comma goes through it (several Vias). */
+        size_t value_length = n - (size_t)(colon - text) - 1;
+        char *hvalue = value_length > 0 ? trimmed_copy(colon + 1, value_length) : NULL;
+        if (value_length > 0 && hvalue == NULL) { rc = OSIP_NOMEM; }
+        else {
+            switch (kind) {
+            case HEADER_VIA:
+                if (hvalue != NULL && strchr(hvalue, ',') != NULL) {
+                    char hname[] = "via";
+                    rc = osip_message_set_multiple_header(msg, hname, hvalue);
+                } else {
+                    rc = osip_message_set_via(msg, hvalue);
+                }
+                break;
+            case HEADER_FROM: rc = osip_message_set_from(msg, hvalue); break;
+            case HEADER_TO: rc = osip_message_set_to(msg, hvalue); break;
+            case HEADER_CALL_ID: rc = osip_message_set_call_id(msg, hvalue); break;
+            default: rc = osip_message_set_cseq(msg, hvalue); break;
+            }
+            rc = rc == 0 ? 0 : OSIP_SYNTAXERROR;
+        }
+        osip_free(hvalue);
+    } else if (colon != NULL && colon != text) {
         size_t name_length = (size_t)(colon - text);
         size_t value_length = n - name_length - 1;
         char *hname = trimmed_copy(text, name_length);
@@ -381,11 +420,12 @@ static int metering_parse(osip_message_t *msg, const char *buf, size_t len, size
             continue;
         }
         size_t colon = 0;
-        switch (header_class(line, head, &colon)) {
+        int kind = header_class(line, head, &colon);
+        switch (kind) {
         case HEADER_DROP: break;
         case HEADER_CONTENT_LENGTH: *content_length = content_length_value(line + colon + 1, line + head); break;
         default: {
-            int rc = set_header(msg, line, text, folded);
+            int rc = set_header(msg, kind, line, text, folded);
             if (rc != 0) { return rc; }
         }
         }
