@@ -3,19 +3,43 @@ public import SIPParsing
 
 /// A parsed SIP message with what its source told about it.
 public struct ObservedMessage: Sendable {
-    /// The parsed message lives in an immutable box: a message is copied
-    /// several times on its way through the pipeline, and a box copies as
-    /// one reference instead of a dozen strings.
-    @usableFromInline final class Box: Sendable {
+    /// The parsed message and all that holds references live in one box,
+    /// and only plain numbers beside it: a message is copied and moved
+    /// several times on its way through the pipeline, and this copies as
+    /// one reference and three words instead of a dozen strings.
+    /// Unchecked Sendable: its `var`s are only written through a message
+    /// holding the only reference (`unique()`).
+    @usableFromInline final class Box: @unchecked Sendable {
         let message: SIPMessage
         let key: CallKey
         let tokens: Tokens
-        @usableFromInline init(_ message: consuming SIPMessage) {
+        var sourceHost: String?
+        var destinationHost: String?
+        var truncated: Bool
+        var timeMissing: Bool
+        var leg: Int?
+
+        @usableFromInline init(
+            _ message: consuming SIPMessage, sourceHost: String?, destinationHost: String?, truncated: Bool,
+            timeMissing: Bool, leg: Int?
+        ) {
             let key = CallKey(message.text)
             let tokens = Tokens(message.text)
             self.key = key
             self.tokens = tokens
             self.message = message
+            self.sourceHost = sourceHost
+            self.destinationHost = destinationHost
+            self.truncated = truncated
+            self.timeMissing = timeMissing
+            self.leg = leg
+        }
+
+        /// The same with another message (or a copy of this one).
+        func with(message: SIPMessage? = nil) -> Box {
+            Box(
+                message ?? self.message, sourceHost: sourceHost, destinationHost: destinationHost, truncated: truncated,
+                timeMissing: timeMissing, leg: leg)
         }
     }
 
@@ -46,23 +70,44 @@ public struct ObservedMessage: Sendable {
     public var message: SIPMessage {
         // Read in place: a reader borrows the boxed message, never copies it.
         _read { yield box.message }
-        set { box = Box(newValue) }
+        set { box = box.with(message: newValue) }
     }
     /// The Call-ID with its hash, computed where the message was made (a
     /// parser thread), not on the correlator.
     var callKey: CallKey { box.key }
     var tokens: Tokens { box.tokens }
     public var time: Timestamp
-    /// Addresses as text (`ip`), when the source logged them.
-    public var sourceHost: String?
-    public var destinationHost: String?
-    public var truncated: Bool
-    public var timeMissing: Bool
     /// Arrival order, the tie-break for equal times.
     public var sequence: Int
+    /// Addresses as text (`ip`), when the source logged them.
+    public var sourceHost: String? {
+        get { box.sourceHost }
+        set { unique().sourceHost = newValue }
+    }
+    public var destinationHost: String? {
+        get { box.destinationHost }
+        set { unique().destinationHost = newValue }
+    }
+    public var truncated: Bool {
+        get { box.truncated }
+        set { unique().truncated = newValue }
+    }
+    public var timeMissing: Bool {
+        get { box.timeMissing }
+        set { unique().timeMissing = newValue }
+    }
     /// Identifies the hop (the unordered pair of addresses) the message
     /// crossed, when the source logged addresses; nil otherwise.
-    public var leg: Int?
+    public var leg: Int? {
+        get { box.leg }
+        set { unique().leg = newValue }
+    }
+
+    /// The box, made this message's own first if another shares it.
+    private mutating func unique() -> Box {
+        if !isKnownUniquelyReferenced(&box) { box = box.with() }
+        return box
+    }
 
     /// Inlinable: built in place in the caller's array, not in a local
     /// that is then copied out and destroyed (as an opaque call did).
@@ -71,14 +116,11 @@ public struct ObservedMessage: Sendable {
         message: consuming SIPMessage, time: Timestamp, sourceHost: String? = nil, destinationHost: String? = nil,
         truncated: Bool = false, timeMissing: Bool = false, sequence: Int = 0, leg: Int? = nil
     ) {
-        self.box = Box(consume message)
+        self.box = Box(
+            consume message, sourceHost: sourceHost, destinationHost: destinationHost, truncated: truncated,
+            timeMissing: timeMissing, leg: leg)
         self.time = time
-        self.sourceHost = sourceHost
-        self.destinationHost = destinationHost
-        self.truncated = truncated
-        self.timeMissing = timeMissing
         self.sequence = sequence
-        self.leg = leg
     }
 }
 

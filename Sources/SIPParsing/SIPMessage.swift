@@ -91,6 +91,9 @@ public struct SIPMessage: Sendable, Hashable {
             contentLength: contentLength, bodyLength: bodyLength)
     }
 
+    /// Always inlined: made straight in the caller's result, not in a
+    /// local that is copied out and destroyed.
+    @inline(__always)
     init(
         startLine: StartLine, text: SIPMessageText, cseq: UInt32, cseqMethod: SIPMethod, viaCount: Int,
         assertedUser: String?, sessionExpires: Int?, refresher: String?, q850Cause: Int?, contentLength: Int?,
