@@ -32,8 +32,13 @@ struct MessageIntake {
     private var journalSeq: Int64 = 0
     private var journalAppend: [(seq: Int64, message: CapturedMessage)] = []
 
+    /// Whether a profile names hosts: only then does a message carry its
+    /// addresses as text (two strings made per message otherwise unused).
+    let needsHosts: Bool
+
     init(settings: CorrelationSettings, profiles: [SIPProfile], journaling: Bool = false) {
         self.settings = settings
+        self.needsHosts = profiles.contains { !$0.hosts.isEmpty }
         self.journaling = journaling
         self.correlator = Correlator(settings: settings, profiles: profiles)
         SIPParser.initialize()
@@ -41,20 +46,27 @@ struct MessageIntake {
 
     /// Parses and correlates one message; false when it is malformed.
     mutating func take(_ captured: CapturedMessage, now: Timestamp, into records: inout [CallRecord]) -> Bool {
-        take(captured, parsed: Self.parse(captured), now: now, into: &records)
+        take(captured, observed: Self.observe(captured, needsHosts: needsHosts), now: now, into: &records)
     }
 
-    static func parse(_ captured: CapturedMessage) -> SIPMessage? {
-        try? captured.bytes.withUnsafeBytes({ SIPParser.parse($0) }).get()
+    /// Parses a message and makes it ready for the correlator (its Call-ID
+    /// and tags hashed), on whatever thread calls it; `take` numbers it.
+    static func observe(_ captured: CapturedMessage, needsHosts: Bool) -> ObservedMessage? {
+        var error = SIPParseError.malformed(code: -2)
+        guard let message = captured.bytes.withUnsafeBytes({ SIPParser.parse($0, error: &error) }) else { return nil }
+        return ObservedMessage(
+            message: message, time: captured.time, sourceHost: needsHosts ? captured.source?.address : nil,
+            destinationHost: needsHosts ? captured.destination?.address : nil, truncated: captured.truncated,
+            timeMissing: captured.timeMissing, leg: ParsePipeline.legKey(captured.source, captured.destination))
     }
 
     /// libosip2 on the machine's cores at once (it is thread-safe once set
     /// up; `threads: 1` parses on the calling thread): a poll's messages are
-    /// parsed in parallel, then correlated in order by
-    /// `take(_:parsed:now:into:)`.
-    static func parseAll(_ messages: [CapturedMessage], threads: Int = 2) -> [SIPMessage?] {
-        guard threads > 1, messages.count >= 256 else { return messages.map(parse) }
-        var out = [SIPMessage?](repeating: nil, count: messages.count)
+    /// parsed (`observe`) in parallel, then correlated in order by
+    /// `take(_:observed:now:into:)`.
+    static func parseAll(_ messages: [CapturedMessage], needsHosts: Bool, threads: Int = 2) -> [ObservedMessage?] {
+        guard threads > 1, messages.count >= 256 else { return messages.map { observe($0, needsHosts: needsHosts) } }
+        var out = [ObservedMessage?](repeating: nil, count: messages.count)
         // In runs of 128, handed out as threads come free: when the other
         // core is busy (the shipper, a collector on the same host), the
         // calling thread parses on instead of waiting for a fixed half.
@@ -64,49 +76,44 @@ struct MessageIntake {
             let results = UncheckedBuffer(slots)
             DispatchQueue.concurrentPerform(iterations: runs) { r in
                 for i in (r * run)..<min(messages.count, (r + 1) * run) {
-                    results.buffer[i] = parse(messages[i])
+                    results.buffer[i] = observe(messages[i], needsHosts: needsHosts)
                 }
             }
         }
         return out
     }
 
-    /// Correlates a message parsed by `parse`/`parseAll` (nil: malformed).
+    /// Correlates a message made by `observe`/`parseAll` (nil: malformed).
     mutating func take(
-        _ captured: CapturedMessage, parsed: consuming SIPMessage?, now: Timestamp, into records: inout [CallRecord]
+        _ captured: CapturedMessage, observed: consuming ObservedMessage?, now: Timestamp,
+        into records: inout [CallRecord]
     ) -> Bool {
-        switch consume parsed {
-        case .some(let message):
-            let observed = ObservedMessage(
-                message: consume message, time: captured.time, sourceHost: captured.source?.address,
-                destinationHost: captured.destination?.address, truncated: captured.truncated,
-                timeMissing: captured.timeMissing, sequence: sequence,
-                leg: ParsePipeline.legKey(captured.source, captured.destination))
-            sequence += 1
-            messages += 1
-            if journaling {
-                journalSeq += 1
-                journalAppend.append((journalSeq, captured))
-            }
-            var answeredCallID: String?
-            if case .response(let status, _) = observed.message.startLine, (200..<300).contains(status),
-                observed.message.cseqMethod == .invite
-            {
-                answeredCallID = observed.message.callID
-            }
-            let before = records.count
-            correlator.add(consume observed, into: &records)
-            lastMessage = (captured.time, now)
-            if let callID = answeredCallID {
-                // The tracker sees it once the reorder window lets it go.
-                answeredCallIDs.insert(callID)
-            }
-            forget(records[before...])
-            return true
-        case .none:
+        guard var observed = consume observed else {
             malformed += 1
             return false
         }
+        observed.sequence = sequence
+        sequence += 1
+        messages += 1
+        if journaling {
+            journalSeq += 1
+            journalAppend.append((journalSeq, captured))
+        }
+        var answeredCallID: String?
+        if case .response(let status, _) = observed.message.startLine, (200..<300).contains(status),
+            observed.message.cseqMethod == .invite
+        {
+            answeredCallID = observed.message.callID
+        }
+        let before = records.count
+        correlator.add(consume observed, into: &records)
+        lastMessage = (captured.time, now)
+        if let callID = answeredCallID {
+            // The tracker sees it once the reorder window lets it go.
+            answeredCallIDs.insert(callID)
+        }
+        forget(records[before...])
+        return true
     }
 
     /// No message this round: move the source's clock on.

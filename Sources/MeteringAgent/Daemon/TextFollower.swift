@@ -105,8 +105,8 @@ public final class TextFollower: SourceFollower {
         }
         // One order across the files: by time, else as read. Mostly the
         // messages arrive in that order already, and are not copied.
-        var messages: [CapturedMessage]
-        var from: [Tracked]
+        let messages: [CapturedMessage]
+        let from: [Tracked]
         if inOrder {
             messages = arrived
             from = arrivedFrom
@@ -118,12 +118,12 @@ public final class TextFollower: SourceFollower {
         arrived = []
         arrivedFrom = []
         var sawMessages = false
-        var parsed = MessageIntake.parseAll(messages)
-        messages.withUnsafeBufferPointer { messages in
-            for k in messages.indices where intake.take(messages[k], parsed: parsed[k].take(), now: now, into: &records) {
-                from[k].samples.append((messages[k].time, messages[k].position))
-                sawMessages = true
-            }
+        var parsed = MessageIntake.parseAll(messages, needsHosts: intake.needsHosts)
+        // Each message lent from the (immutable) array in place: one lent
+        // through a buffer pointer was copied first, a dozen fields each.
+        for k in messages.indices where intake.take(messages[k], observed: parsed[k].take(), now: now, into: &records) {
+            from[k].samples.append((messages[k].time, messages[k].position))
+            sawMessages = true
         }
         // A rotated-away file is let go once read to its end and none of its
         // messages still matter (its checkpoint would be needed after a crash).
