@@ -173,12 +173,17 @@ struct SIPParserTests {
             "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nnot a header\r\nCall-ID: x\r\n\r\n",
         ])
     func oddShapes(_ text: String) {
-        let metering = SIPParser.parse(text, scope: .metering)
-        let complete = SIPParser.parse(text, scope: .complete)
-        switch (metering, complete) {
-        case (.success(let a), .success(let b)): #expect(a == b)
+        Self.expectSameJudgement(text, .metering, .complete)
+    }
+
+    /// Both scopes read the same fields from `text`, or both reject it.
+    static func expectSameJudgement(_ text: String, _ one: SIPParser.Scope, _ other: SIPParser.Scope) {
+        let a = SIPParser.parse(text, scope: one)
+        let b = SIPParser.parse(text, scope: other)
+        switch (a, b) {
+        case (.success(let x), .success(let y)): #expect(x == y)
         case (.failure, .failure): break
-        default: Issue.record("the scopes disagree on \(text.debugDescription): \(metering) vs \(complete)")
+        default: Issue.record("\(one) and \(other) disagree on \(text.debugDescription): \(a) vs \(b)")
         }
     }
 
@@ -228,13 +233,7 @@ struct SIPParserTests {
     @Test(
         "the metering scope judges odd shapes as libosip2's whole-message parse of the same headers does", arguments: edgeShapes)
     func meteringMatchesReference(_ text: String) {
-        let direct = SIPParser.parse(text, scope: .metering)
-        let reference = SIPParser.parse(text, scope: .meteringReference)
-        switch (direct, reference) {
-        case (.success(let a), .success(let b)): #expect(a == b)
-        case (.failure, .failure): break
-        default: Issue.record("metering and its reference disagree on \(text.debugDescription): \(direct) vs \(reference)")
-        }
+        Self.expectSameJudgement(text, .metering, .meteringReference)
     }
 
     /// Two shapes where libosip2's whole-message parse misreads a message
