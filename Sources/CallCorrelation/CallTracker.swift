@@ -156,6 +156,9 @@ public struct CallTracker {
         closedHead = 0
     }
 
+    /// Entries in the two heaps (for tests: bounded by the calls open).
+    var heapEntries: Int { deadlines.count + openSetups.count }
+
     /// The earliest setup time among calls still open, if any.
     public mutating func earliestOpenSetup() -> Timestamp? {
         while let top = openSetups.min {
@@ -203,6 +206,36 @@ public struct CallTracker {
         let slot = insert(call)
         openSetups.push(TimedCall(time: call.setupTime, slot: Int32(slot), generation: generations[slot]))
         schedule(slot, call)
+        compactHeaps()
+    }
+
+    /// Both heaps drop an entry lazily, when it reaches the top: one whose
+    /// call closed, or (deadlines) whose bound moved. Most calls leave such
+    /// an entry behind (the INVITE's setup timeout, minutes away), so at
+    /// thousands of calls a second the heaps grew to every call of those
+    /// minutes, mostly stale. Past twice the calls open (plus a margin),
+    /// the stale entries go at once: each heap then holds about one entry
+    /// per open call, and this costs O(1) per call amortised.
+    private mutating func compactHeaps() {
+        let open = slots.count - freeSlots.count
+        let limit = 2 * open + 4096
+        guard deadlines.count > limit || openSetups.count > limit else { return }
+        // Read through copies (no copying: the arrays are shared until the
+        // next write, after this returns) while the heaps are written.
+        let generations = self.generations
+        let slots = self.slots
+        if deadlines.count > limit {
+            deadlines.removeAll { entry in
+                let slot = Int(entry.slot)
+                return generations[slot] != entry.generation || slots[slot]?.scheduled != entry.time
+            }
+        }
+        if openSetups.count > limit {
+            openSetups.removeAll { entry in
+                let slot = Int(entry.slot)
+                return generations[slot] != entry.generation || slots[slot]?.setupTime != entry.time
+            }
+        }
     }
 
     private mutating func insert(_ call: CallState) -> Int {

@@ -24,7 +24,23 @@ struct Heap<Element: Comparable> {
         guard !items.isEmpty else { return nil }
         items.swapAt(0, items.count - 1)
         let top = items.removeLast()
-        var i = 0
+        siftDown(0)
+        return top
+    }
+
+    /// Drops the elements `isStale` picks and restores heap order (Floyd's
+    /// bottom-up heapify, O(n)).
+    mutating func removeAll(where isStale: (Element) -> Bool) {
+        items.removeAll(where: isStale)
+        var i = items.count / 2 - 1
+        while i >= 0 {
+            siftDown(i)
+            i -= 1
+        }
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
         while true {
             let l = 2 * i + 1
             let r = l + 1
@@ -35,7 +51,6 @@ struct Heap<Element: Comparable> {
             items.swapAt(i, smallest)
             i = smallest
         }
-        return top
     }
 }
 
