@@ -573,8 +573,11 @@ long sipm_gunzip(const unsigned char *in, unsigned long in_len, unsigned char *o
     zs.avail_out = (uInt)out_cap;
     int rc = inflate(&zs, Z_FINISH);
     long produced = (long)zs.total_out;
+    uInt left = zs.avail_in;
     inflateEnd(&zs);
-    if (rc == Z_STREAM_END) return produced;
+    /* Bytes after the end of the stream (a second gzip member, junk) would
+       be dropped unread: the input is not one stream. */
+    if (rc == Z_STREAM_END) return left == 0 ? produced : -1;
     if ((rc == Z_BUF_ERROR || rc == Z_OK) && zs.avail_out == 0) return -2;
     return -1;
 }

@@ -68,7 +68,8 @@ void sipm_gzclose(void *file);
 const char *sipm_gzerror(void *file);
 
 /// Inflates a gzip (or zlib) buffer into `out` (capacity `out_cap`). Returns
-/// the inflated length; -1 when the input is not valid compressed data;
+/// the inflated length; -1 when the input is not one valid compressed
+/// stream (bytes after its end included);
 /// -2 when the output would exceed `out_cap` (a bound against zip bombs).
 long sipm_gunzip(const unsigned char *in, unsigned long in_len, unsigned char *out, unsigned long out_cap);
 
