@@ -191,6 +191,22 @@ public enum ParsePipeline {
         return summary
     }
 
+    /// A captured message parsed and made ready for the correlator (Call-ID
+    /// and tags hashed) on whatever thread calls it; nil, with `error` set,
+    /// when it is malformed. `bytes` are the message's: its own, or its copy
+    /// in a batch. Its addresses become text only when `needsHosts` (a
+    /// profile names hosts).
+    static func observe(
+        _ bytes: UnsafeRawBufferPointer, of captured: CapturedMessage, scope: SIPParser.Scope = .metering,
+        needsHosts: Bool, sequence: Int = 0, error: inout SIPParseError
+    ) -> ObservedMessage? {
+        guard let message = SIPParser.parse(bytes, scope: scope, error: &error) else { return nil }
+        return ObservedMessage(
+            message: message, time: captured.time, sourceHost: needsHosts ? captured.source?.address : nil,
+            destinationHost: needsHosts ? captured.destination?.address : nil, truncated: captured.truncated,
+            timeMissing: captured.timeMissing, sequence: sequence, leg: legKey(captured.source, captured.destination))
+    }
+
     /// The same number for both directions of one hop.
     static func legKey(_ a: Endpoint?, _ b: Endpoint?) -> Int? {
         guard let a, let b else { return nil }
@@ -233,16 +249,11 @@ public enum ParsePipeline {
                         let start = k == 0 ? 0 : batch.ends[k - 1]
                         var error = SIPParseError.malformed(code: -2)
                         let raw = UnsafeRawBufferPointer(rebasing: all[start..<batch.ends[k]])
-                        if let message = SIPParser.parse(raw, scope: scope, error: &error) {
-                            (slots.baseAddress! + made).initialize(
-                                to: ObservedMessage(
-                                    message: message, time: captured[k].time,
-                                    sourceHost: needsHosts ? captured[k].source?.address : nil,
-                                    destinationHost: needsHosts ? captured[k].destination?.address : nil,
-                                    truncated: captured[k].truncated, timeMissing: captured[k].timeMissing,
-                                    sequence: batch.firstSequence + k,
-                                    leg: legKey(captured[k].source, captured[k].destination)
-                                ))
+                        if let observed = observe(
+                            raw, of: captured[k], scope: scope, needsHosts: needsHosts,
+                            sequence: batch.firstSequence + k, error: &error)
+                        {
+                            (slots.baseAddress! + made).initialize(to: observed)
                             made += 1
                         } else {
                             out.failureCount += 1

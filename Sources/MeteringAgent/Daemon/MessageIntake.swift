@@ -53,11 +53,9 @@ struct MessageIntake {
     /// and tags hashed), on whatever thread calls it; `take` numbers it.
     static func observe(_ captured: CapturedMessage, needsHosts: Bool) -> ObservedMessage? {
         var error = SIPParseError.malformed(code: -2)
-        guard let message = captured.bytes.withUnsafeBytes({ SIPParser.parse($0, error: &error) }) else { return nil }
-        return ObservedMessage(
-            message: message, time: captured.time, sourceHost: needsHosts ? captured.source?.address : nil,
-            destinationHost: needsHosts ? captured.destination?.address : nil, truncated: captured.truncated,
-            timeMissing: captured.timeMissing, leg: ParsePipeline.legKey(captured.source, captured.destination))
+        return captured.bytes.withUnsafeBytes {
+            ParsePipeline.observe($0, of: captured, needsHosts: needsHosts, error: &error)
+        }
     }
 
     /// libosip2 on the machine's cores at once (it is thread-safe once set
